@@ -1,0 +1,49 @@
+# Kafka Arena. `make help` lists the targets; a clean clone needs only python3 (+ Java 17 or docker).
+PY := .venv/bin/python
+BOOTSTRAP ?=
+ARGS ?=
+PYTEST_ARGS ?=
+
+# BOOTSTRAP=host:port points play/test/bench at an existing broker (KAFKA_BOOTSTRAP_SERVERS).
+WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
+
+# True when a docker engine answers (not just the client being installed).
+DOCKER_UP = docker info >/dev/null 2>&1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv broker stop play test lint fmt bench
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z.\/-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo '  variables: ARGS="--headless --seconds 5" (play), PYTEST_ARGS=..., BOOTSTRAP=host:port'
+
+.venv/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: .venv/.installed ## create .venv and install requirements-dev.txt
+
+broker: venv ## start Kafka (docker compose if an engine answers, else a local broker)
+	@if [ -n "$(BOOTSTRAP)" ]; then echo "using the broker at $(BOOTSTRAP)"; \
+	elif $(DOCKER_UP); then docker compose up -d --wait && echo localhost:9092; \
+	else $(PY) -m broker start; fi
+
+stop: ## stop whichever broker `make broker` started
+	@if $(DOCKER_UP); then docker compose down; fi
+	@if [ -x $(PY) ]; then $(PY) -m broker stop; fi
+
+play: venv broker ## play: spectator + player + bots (ARGS="--headless --seconds 5")
+	$(WITH_BOOTSTRAP)$(PY) -m game.play $(ARGS)
+
+test: venv ## run the tests (starts a test broker unless KAFKA_BOOTSTRAP_SERVERS is set)
+	$(WITH_BOOTSTRAP)$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff lint + format check
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+fmt: venv ## ruff format + autofix
+	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
+
+bench: venv broker ## run the benchmarks
+	$(WITH_BOOTSTRAP)$(PY) -m bench all

@@ -1,0 +1,181 @@
+"""`python -m game.bots --match MATCH --count N`: bot players, each a real player in the log.
+
+Behaviour, re-decided a few times a second: drink a potion or flee when low, chase and
+swing at the nearest rival, go for nearby items, otherwise wander. Seeded, so a run can
+be repeated; rate-limited per bot like a human's keyboard would be.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import signal
+import sys
+import time
+
+from game.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, TILE_UNITS
+from game.crowd import Crowd, Member
+from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
+from game.maps import DEFAULT_MAP, available_maps, tile_centre
+from game.navigate import Steering, tile_of
+from game.player import IDLE, Intent, PlayerAgent, _facing_of, random_pid
+from game.world import Player, World, world_hash
+
+THINK_EVERY_MS = 300
+SIGHT_UNITS = 7 * TILE_UNITS
+ITEM_SIGHT_UNITS = 9 * TILE_UNITS
+FLEE_BELOW_HP = MAX_HEALTH_HP * 3 // 10
+
+
+class BotBrain:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.steering = Steering()
+        self.next_think_ms = 0.0
+        self.target: int | None = None
+        self.done = False
+
+    def think(self, agent: PlayerAgent, me: Player | None, world: World, now_ms: float) -> Intent:
+        if me is None or not me.alive or world.map is None:
+            return IDLE
+        x, y = agent.x, agent.y
+        rival = self._nearest_rival(world, agent.pid, x, y)
+        if rival is not None and me.hp > FLEE_BELOW_HP:
+            dx, dy = rival.x - x, rival.y - y
+            if dx * dx + dy * dy <= (ATTACK_RANGE_UNITS * 3 // 4) ** 2:
+                return Intent(attack=True, face=_facing_of(dx, dy))
+        if now_ms >= self.next_think_ms:
+            self.next_think_ms = now_ms + THINK_EVERY_MS * self.rng.uniform(0.7, 1.3)
+            self._decide(agent, me, world, rival)
+        if me.hp < MAX_HEALTH_HP // 2 and me.potions:
+            return Intent(use=True, direction=self.steering.direction(x, y))
+        direction = self.steering.direction(x, y)
+        if direction == (0.0, 0.0):
+            self._wander(agent, world)
+        return Intent(direction=direction)
+
+    def _decide(self, agent: PlayerAgent, me: Player, world: World, rival: Player | None) -> None:
+        tile_map = world.map
+        x, y = agent.x, agent.y
+        if me.hp <= FLEE_BELOW_HP and rival is not None:
+            # Run to the spawn point farthest from the threat.
+            far = max(tile_map.spawns, key=lambda s: (s[0] - rival.x) ** 2 + (s[1] - rival.y) ** 2)  # type: ignore[union-attr]
+            self.steering.go_to(tile_map, x, y, *far)  # type: ignore[arg-type]
+            return
+        if rival is not None:
+            self.steering.go_to(tile_map, x, y, rival.x, rival.y)  # type: ignore[arg-type]
+            return
+        item = self._nearest_item(world, me, x, y)
+        if item is not None:
+            self.steering.go_to(tile_map, x, y, item.x, item.y)  # type: ignore[arg-type]
+
+    def _wander(self, agent: PlayerAgent, world: World) -> None:
+        tile_map = world.map
+        for _ in range(8):
+            tx, ty = self.rng.randrange(tile_map.width), self.rng.randrange(tile_map.height)  # type: ignore[union-attr]
+            if not world.grid.blocked(*tile_centre(tx, ty)):  # type: ignore[union-attr]
+                self.steering.go_to(tile_map, agent.x, agent.y, *tile_centre(tx, ty))  # type: ignore[arg-type]
+                return
+
+    @staticmethod
+    def _nearest_rival(world: World, pid: int, x: int, y: int) -> Player | None:
+        best, best_d2 = None, SIGHT_UNITS * SIGHT_UNITS
+        for player in world.players.values():
+            if player.pid == pid or not player.alive:
+                continue
+            d2 = (player.x - x) ** 2 + (player.y - y) ** 2
+            if d2 < best_d2:
+                best, best_d2 = player, d2
+        return best
+
+    @staticmethod
+    def _nearest_item(world: World, me: Player, x: int, y: int):  # noqa: ANN205
+        best, best_d2 = None, ITEM_SIGHT_UNITS * ITEM_SIGHT_UNITS
+        for item in world.items:
+            if item.available_at > world.clock or (item.kind == "potion" and me.potions >= 3):
+                continue
+            d2 = (item.x - x) ** 2 + (item.y - y) ** 2
+            if d2 < best_d2:
+                best, best_d2 = item, d2
+        return best
+
+
+def add_bots(crowd: Crowd, count: int, seed: int, rate: float, prefix: str) -> None:
+    rng = random.Random(seed)
+    for i in range(count):
+        bot_rng = random.Random(rng.getrandbits(64))
+        agent = PlayerAgent(f"{prefix}{i + 1:02d}"[:16], crowd.map_name, pid=random_pid(bot_rng))
+        agent.move_interval_ms = 1000 / rate
+        crowd.add(Member(agent, BotBrain(bot_rng), join_at_ms=i * 25))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m game.bots", description="Run bot players in a match.")
+    parser.add_argument("--match", default="main")
+    parser.add_argument("--count", type=int, default=3)
+    parser.add_argument("--seconds", type=float, help="leave after this many seconds (default: run until Ctrl+C)")
+    parser.add_argument("--seed", type=int, help="seed for names, ids and behaviour (default: random)")
+    parser.add_argument("--rate", type=float, default=15.0, help="max move records per bot per second (default 15)")
+    parser.add_argument("--map", default=DEFAULT_MAP, choices=available_maps(), help="map of a new match")
+    parser.add_argument("--prefix", help="bot name prefix (default: bot + 2 letters from the seed)")
+    add_kafka_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.count < 1 or args.rate <= 0:
+        parser.error("--count must be at least 1 and --rate positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().getrandbits(32)
+    prefix = args.prefix or "bot" + "".join(random.Random(seed).choice("abcdefghjkmnpqrstuvwxyz") for _ in range(2)) + "-"
+    try:
+        crowd = Crowd(settings_from_args(args), args.match, args.map)
+    except (KafkaUnavailable, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if stopping:  # a second Ctrl+C kills at once
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    crowd.catch_up()
+    add_bots(crowd, args.count, seed, args.rate, prefix)
+    started = time.monotonic()
+    crowd.run(args.seconds, lambda: stopping)
+    elapsed = time.monotonic() - started
+    rejected: dict[str, int] = {}
+    for member in crowd.members.values():
+        for reason, n in member.rejected.items():
+            rejected[reason] = rejected.get(reason, 0) + n
+    print(
+        json.dumps(
+            {
+                "match": args.match,
+                "bots": args.count,
+                "seed": seed,
+                "seconds": round(elapsed, 2),
+                "sent": crowd.sent,
+                "dropped": crowd.dropped,
+                "actions_per_s": round(crowd.sent / elapsed, 1) if elapsed else 0,
+                "bot_rejected": rejected,
+                "offset": crowd.replica.offset,
+                "hash": world_hash(crowd.replica.world),
+                "applied": crowd.replica.applied,
+                "rejected": dict(crowd.replica.rejected),
+                "skipped": dict(crowd.replica.skipped),
+            },
+            sort_keys=True,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

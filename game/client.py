@@ -1,0 +1,297 @@
+"""The player window: keyboard in, actions out to Kafka, the match log in, the arena drawn.
+
+The loop never waits on Kafka: produce and consume are non-blocking, and connecting is
+retried in the background of the frame so the window stays alive while Kafka is away.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import pygame
+
+from game.actions import Action
+from game.autopilot import Autopilot
+from game.codec import encode, record_key
+from game.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
+from game.kafka import ActionProducer, KafkaSettings, KafkaUnavailable, MatchReader, ensure_match_topic
+from game.maps import TileMap
+from game.match import MatchReplica, new_replica
+from game.player import Intent, PlayerAgent
+from game.render import HUD_HEIGHT, Hud, draw_player_frame
+from game.scene import Scene
+from game.window import FPS, print_summary, save_screenshot
+
+RECONNECT_EVERY_S = 2.0
+CONTROLS_SHOWN_MS = 6_000
+SMOOTH_SPEED_PX_MS = MOVE_SPEED_PX_S * 1.25 / 1000  # others catch up a little faster than they walk
+SMOOTH_SNAP_PX = 48  # a jump this large is a respawn or a teleport: do not glide through walls
+KEYS_MOVE = {
+    pygame.K_w: (0, -1),
+    pygame.K_UP: (0, -1),
+    pygame.K_s: (0, 1),
+    pygame.K_DOWN: (0, 1),
+    pygame.K_a: (-1, 0),
+    pygame.K_LEFT: (-1, 0),
+    pygame.K_d: (1, 0),
+    pygame.K_RIGHT: (1, 0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerOptions:
+    name: str
+    match: str
+    map_name: str
+    settings: KafkaSettings
+    headless: bool = False
+    seconds: float | None = None
+    screenshot: str | None = None
+    autopilot: str | None = None
+
+
+class PlayerClient:
+    def __init__(self, options: PlayerOptions) -> None:
+        self.options = options
+        self.replica: MatchReplica = new_replica(options.match)
+        self.tile_map = self.replica.world.maps[options.map_name]
+        self.agent = PlayerAgent(options.name, options.map_name)
+        self.scene = Scene(self.tile_map)
+        self.autopilot = Autopilot(options.autopilot, self.tile_map) if options.autopilot else None
+        self.producer: ActionProducer | None = None
+        self.reader: MatchReader | None = None
+        self.topic = ""
+        self.state = "connecting"  # connecting -> loading -> joining -> playing -> left
+        self.status = f"connecting to Kafka at {options.settings.bootstrap}..."
+        self.load_target = 0
+        self.next_connect = 0.0
+        self.shown: dict[int, tuple[float, float]] = {}
+        self.message = ""
+        self.exit_code = 0
+        self.frames = 0
+        self.refused_at: float | None = None
+        self.send_refused = 0
+
+    # --- Kafka side ---
+
+    def try_connect(self) -> None:
+        try:
+            self.topic = ensure_match_topic(self.options.settings, self.options.match, timeout=3.0)
+        except KafkaUnavailable as exc:
+            self.status = f"{exc} (retrying)"
+            return
+        self.producer = ActionProducer(self.options.settings)
+        self.reader = MatchReader(self.options.settings, self.options.match, "beginning")
+        self.load_target = self.reader.end_offset()
+        self.state = "loading"
+        self.status = f"Kafka {self.options.settings.bootstrap}"
+
+    def send(self, action: Action | None) -> None:
+        if action is None or self.producer is None:
+            return
+        if not self.producer.send(self.topic, record_key(action.pid), encode(action)):
+            self.send_refused += 1
+
+    def read_log(self) -> None:
+        if self.reader is None:
+            return
+        batch = 20_000 if self.state == "loading" else 2_000
+        now_ms = time.monotonic() * 1000
+        for message in self.reader.poll(batch, 0):
+            action, outcome = self.replica.read(message.offset(), message.timestamp()[1], message.key(), message.value())
+            if outcome is None:
+                continue
+            if action.pid == self.agent.pid:  # type: ignore[union-attr]
+                self.agent.on_own_record(action, outcome, self.replica.world)  # type: ignore[arg-type]
+            if outcome.events and self.state != "loading":
+                self.scene.on_events(outcome.events, now_ms, self.replica.world)
+        if self.state == "loading" and self.replica.offset + 1 >= self.load_target:
+            match_map = self.replica.world.map
+            if match_map is not None and match_map.name != self.agent.map_name:
+                self.adopt_map(match_map)  # a running match keeps the map it started with
+            self.state = "joining"
+            self.send(self.agent.join())
+
+    def adopt_map(self, tile_map: TileMap) -> None:
+        self.tile_map = tile_map
+        self.agent.map_name = tile_map.name
+        self.scene = Scene(tile_map)
+        if self.autopilot is not None:
+            self.autopilot.tile_map = tile_map
+
+    # --- the frame ---
+
+    def handle_input(self, dt_ms: float) -> None:
+        if self.autopilot is not None:
+            intent = self.autopilot.intent(self.agent.now_ms(), self.agent.x, self.agent.y)
+        else:
+            keys = pygame.key.get_pressed()
+            intent = Intent(
+                direction=(
+                    sum(v[0] for k, v in KEYS_MOVE.items() if keys[k]),
+                    sum(v[1] for k, v in KEYS_MOVE.items() if keys[k]),
+                ),
+                attack=bool(keys[pygame.K_SPACE]),
+                use=self._use_pressed,
+            )
+        self._use_pressed = False
+        for action in self.agent.act(intent, self.replica.world, dt_ms):
+            self.send(action)
+
+    _use_pressed = False
+
+    def display_positions(self, dt_ms: float) -> dict[int, tuple[float, float]]:
+        """Me where I predict I am; others gliding toward where the log says they are."""
+        positions: dict[int, tuple[float, float]] = {}
+        step = SMOOTH_SPEED_PX_MS * dt_ms
+        for pid, player in self.replica.world.players.items():
+            tx, ty = player.x / UNITS_PER_PX, player.y / UNITS_PER_PX
+            if pid == self.agent.pid and self.agent.joined:
+                positions[pid] = (self.agent.x / UNITS_PER_PX, self.agent.y / UNITS_PER_PX)
+                continue
+            sx, sy = self.shown.get(pid, (tx, ty))
+            ddx, ddy = tx - sx, ty - sy
+            dist = (ddx * ddx + ddy * ddy) ** 0.5
+            if dist > SMOOTH_SNAP_PX or dist <= step:
+                sx, sy = tx, ty
+            else:
+                sx, sy = sx + ddx / dist * step, sy + ddy / dist * step
+            positions[pid] = (sx, sy)
+        self.shown = positions
+        return positions
+
+    def hud(self, now_ms: float) -> Hud:
+        world = self.replica.world
+        me = world.players.get(self.agent.pid)
+        ok = self.state != "connecting" and not self._outage()
+        status = self.status
+        if self._outage():
+            status = f"Kafka unreachable: {self.producer.pending} actions queued, retrying"  # type: ignore[union-attr]
+        if self.send_refused:
+            status = f"Kafka away too long: {self.send_refused} actions dropped (queue full)"
+        message = self.message
+        if not message:
+            if self.state == "loading":
+                done = self.replica.offset + 1
+                message = f"Loading match {self.options.match}: {done}/{self.load_target} records"
+            elif self.state == "joining":
+                message = f"Joining {self.options.match} as {self.options.name}..."
+            elif self.state == "connecting":
+                message = "Waiting for Kafka..."
+            elif me is not None and not me.alive:
+                left = max(0, me.respawn_at - world.clock) / 1000
+                message = f"You died - respawning in {left:.1f} s"
+        return Hud(
+            me=self.agent.pid if self.agent.joined else None,
+            status=status,
+            status_ok=ok,
+            rtt_ms=self.agent.rtt_ms,
+            match=self.options.match,
+            show_scoreboard=bool(pygame.key.get_pressed()[pygame.K_TAB]),
+            show_controls=now_ms < CONTROLS_SHOWN_MS or self._show_controls,
+            message=message,
+        )
+
+    _show_controls = False
+
+    def _outage(self) -> bool:
+        return self.producer is not None and self.producer.pending > 50 and bool(self.producer.last_error)
+
+    def run(self) -> int:
+        pygame.init()
+        width, height = self.scene.size
+        flags = 0 if self.options.headless else pygame.SCALED | pygame.RESIZABLE
+        screen = pygame.display.set_mode((width, height + HUD_HEIGHT), flags)
+        pygame.display.set_caption(f"Kafka Arena - {self.options.name} in {self.options.match}")
+        clock = pygame.time.Clock()
+        started = time.monotonic()
+        running = True
+        try:
+            while running:
+                dt_ms = clock.tick(FPS)
+                now = time.monotonic()
+                for event in pygame.event.get():
+                    if event.type == pygame.QUIT:
+                        running = False
+                    elif event.type == pygame.KEYDOWN:
+                        if event.key == pygame.K_ESCAPE:
+                            running = False
+                        elif event.key == pygame.K_e:
+                            self._use_pressed = True
+                        elif event.key == pygame.K_F1:
+                            self._show_controls = not self._show_controls
+                if self.state == "connecting" and now >= self.next_connect:
+                    self.next_connect = now + RECONNECT_EVERY_S
+                    self.try_connect()
+                self.read_log()
+                if self.state == "joining" and self.agent.joined:
+                    self.state = "playing"
+                if self.agent.join_rejected and self.refused_at is None:
+                    self.refused_at = now
+                    self.message = self._refusal()
+                    self.exit_code = 2
+                    if self.options.headless:
+                        break
+                if self.refused_at is not None and now - self.refused_at > 4:
+                    break
+                if self.state == "playing":
+                    self.handle_input(dt_ms)
+                if self.producer is not None:
+                    self.producer.poll()
+                positions = self.display_positions(dt_ms)
+                draw_player_frame(screen, self.scene, self.replica.world, now * 1000, positions, self.hud((now - started) * 1000))
+                pygame.display.flip()
+                self.frames += 1
+                if self.options.seconds is not None and now - started >= self.options.seconds:
+                    running = False
+        except KeyboardInterrupt:
+            pass
+        finally:
+            save_screenshot(screen, self.options.screenshot)
+            self.shutdown()
+            pygame.quit()
+        if self.refused_at is not None:
+            print(self.message, file=sys.stderr)
+        if self.options.headless:
+            summary = self.replica.summary()
+            summary.update(
+                name=self.options.name,
+                pid=self.agent.pid,
+                frames=self.frames,
+                rtt_ms=self.agent.rtt_ms,
+                sent=self.agent.seq,
+                state=self.state,
+            )
+            print_summary(summary)
+        if self.state == "connecting" and self.exit_code == 0:
+            print(self.status, file=sys.stderr)
+            return 2
+        return self.exit_code
+
+    def _refusal(self) -> str:
+        reason = self.agent.join_rejected
+        if reason == "name_taken":
+            return (
+                f"The name {self.options.name!r} is already playing in match {self.options.match!r}: "
+                "pick another with --name"
+            )
+        if reason == "wrong_map":
+            return f"Match {self.options.match!r} is played on another map: leave out --map or pick another match"
+        return f"Could not join match {self.options.match!r}: {reason}"
+
+    def shutdown(self) -> None:
+        """Leave the match and flush what is pending, within a bound (Kafka may be away)."""
+        if self.producer is not None:
+            if self.agent.joined:
+                self.send(self.agent.leave())
+            self.producer.flush(3.0)
+        if self.reader is not None:
+            self.reader.close()
+        if self.state == "playing":
+            self.state = "left"
+
+
+def run_player(options: PlayerOptions) -> int:
+    return PlayerClient(options).run()

@@ -1,0 +1,273 @@
+"""The wire format: one msgpack record per action, versioned, small, and safe to decode.
+
+Version 2 (current) is a positional array, so a move is about two dozen bytes:
+
+    [2, type, pid, seq, t, ...payload]
+    join   (1): name, color, epoch_ms, map_name
+    move   (2): x, y, facing          (x, y in 1/16 px)
+    attack (3): facing
+    pickup (4): item
+    use    (5), ping (6), leave (7): no payload
+
+Version 1 is the first format this project wrote: a map with named fields and positions
+in float pixels. Readers upgrade it to the same actions, so old matches keep replaying.
+
+Decoding never raises: a record that is not a valid action comes back as `Skipped` with
+a reason, and msgpack's size limits keep a hostile header from asking for gigabytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.constants import MAX_NAME_CHARS
+
+SCHEMA_VERSION = 2
+MAX_RECORD_BYTES = 256
+
+TYPE_CODES: dict[type, int] = {
+    Join: 1,
+    Move: 2,
+    Attack: 3,
+    Pickup: 4,
+    UseItem: 5,
+    Ping: 6,
+    Leave: 7,
+}
+KIND_CODES = {cls.KIND: code for cls, code in TYPE_CODES.items()}
+
+_MAX_PID = 2**32 - 1
+_MAX_SEQ = 2**31 - 1
+_MAX_T = 2**40
+_MAX_POS = 2**16 - 1
+_MAX_EPOCH_MS = 2**45
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record that is not a valid action, and why."""
+
+    reason: str
+
+
+TOO_LARGE = Skipped("too_large")
+EMPTY = Skipped("empty")
+MALFORMED = Skipped("malformed")
+UNKNOWN_VERSION = Skipped("unknown_version")
+UNKNOWN_TYPE = Skipped("unknown_type")
+BAD_FIELD = Skipped("bad_field")
+KEY_MISMATCH = Skipped("key_mismatch")
+
+_packer = msgpack.Packer()
+
+
+def encode(action: Action) -> bytes:
+    """Pack an action as a version 2 record."""
+    code = TYPE_CODES[type(action)]
+    head = [SCHEMA_VERSION, code, action.pid, action.seq, action.t]
+    if code == 2:
+        head += (action.x, action.y, action.facing)  # type: ignore[union-attr]
+    elif code == 3:
+        head.append(action.facing)  # type: ignore[union-attr]
+    elif code == 4:
+        head.append(action.item)  # type: ignore[union-attr]
+    elif code == 1:
+        head += (action.name, action.color, action.epoch_ms, action.map_name)  # type: ignore[union-attr]
+    return _packer.pack(head)
+
+
+def record_key(pid: int) -> bytes:
+    """The Kafka record key of a player's actions: its id in decimal."""
+    return b"%d" % pid
+
+
+def decode(value: bytes | None, key: bytes | None = None) -> Action | Skipped:
+    """Decode one record; never raises. A given key must match the action's player id."""
+    if not value:
+        return EMPTY
+    if len(value) > MAX_RECORD_BYTES:
+        return TOO_LARGE
+    try:
+        # Explicit limits (spelled out, not **kwargs, which costs half the decode time): a
+        # record is at most MAX_RECORD_BYTES, so no header can ask for more than that.
+        obj = msgpack.unpackb(
+            value,
+            max_str_len=64,
+            max_bin_len=0,
+            max_array_len=16,
+            max_map_len=16,
+            max_ext_len=0,
+            strict_map_key=True,
+        )
+    except Exception:  # msgpack raises several types for corrupt input; all mean the same
+        return MALFORMED
+    try:
+        if type(obj) is list:
+            if not obj or obj[0] != SCHEMA_VERSION or type(obj[0]) is not int:
+                return UNKNOWN_VERSION
+            action = _from_v2(obj)
+        elif type(obj) is dict:
+            if obj.get("v") != 1 or type(obj.get("v")) is not int:
+                return UNKNOWN_VERSION
+            action = _from_v1(obj)
+        else:
+            return MALFORMED
+    except (IndexError, TypeError, ValueError, KeyError, OverflowError):
+        return BAD_FIELD
+    if type(action) is Skipped:
+        return action
+    if key is not None and key != b"%d" % action.pid:
+        return KEY_MISMATCH
+    return action
+
+
+def _int(value: object, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(value)
+    return value
+
+
+def _name(value: object) -> str:
+    if type(value) is not str or not 1 <= len(value) <= MAX_NAME_CHARS or not value.isprintable():
+        raise ValueError(value)
+    return value
+
+
+def _from_v2(obj: list) -> Action | Skipped:
+    if len(obj) == 8 and obj[1] == 2:
+        # Moves are most of every log: checked inline, the replay rate depends on it.
+        _, _, pid, seq, t, x, y, facing = obj
+        if (
+            type(pid) is int
+            and type(seq) is int
+            and type(t) is int
+            and type(x) is int
+            and type(y) is int
+            and type(facing) is int
+            and 0 < pid <= _MAX_PID
+            and 0 < seq <= _MAX_SEQ
+            and 0 <= t <= _MAX_T
+            and 0 <= x <= _MAX_POS
+            and 0 <= y <= _MAX_POS
+            and 0 <= facing <= 7
+        ):
+            return Move(pid, seq, t, x, y, facing)
+        return BAD_FIELD
+    code = obj[1]
+    pid = _int(obj[2], 1, _MAX_PID)
+    seq = _int(obj[3], 1, _MAX_SEQ)
+    t = _int(obj[4], 0, _MAX_T)
+    if code == 3 and len(obj) == 6:
+        return Attack(pid, seq, t, _int(obj[5], 0, 7))
+    if code == 4 and len(obj) == 6:
+        return Pickup(pid, seq, t, _int(obj[5], 0, 255))
+    if code == 6 and len(obj) == 5:
+        return Ping(pid, seq, t)
+    if code == 5 and len(obj) == 5:
+        return UseItem(pid, seq, t)
+    if code == 1 and len(obj) == 9:
+        return Join(
+            pid,
+            seq,
+            t,
+            _name(obj[5]),
+            _int(obj[6], 0, 0xFFFFFF),
+            _int(obj[7], 0, _MAX_EPOCH_MS),
+            _name(obj[8]),
+        )
+    if code == 7 and len(obj) == 5:
+        return Leave(pid, seq, t)
+    return UNKNOWN_TYPE if code not in range(1, 8) else BAD_FIELD
+
+
+_V1_FACINGS = {
+    "north": 0,
+    "north-east": 1,
+    "east": 2,
+    "south-east": 3,
+    "south": 4,
+    "south-west": 5,
+    "west": 6,
+    "north-west": 7,
+}
+
+
+def _px_to_units(value: object) -> int:
+    if type(value) not in (int, float) or not math.isfinite(value):  # type: ignore[arg-type]
+        raise ValueError(value)
+    return _int(round(value * 16), 0, _MAX_POS)  # type: ignore[operator]
+
+
+def _from_v1(obj: dict) -> Action | Skipped:
+    kind = obj["type"]
+    pid = _int(obj["player"], 1, _MAX_PID)
+    seq = _int(obj["seq"], 1, _MAX_SEQ)
+    t = _int(obj["t"], 0, _MAX_T)
+    if kind == "move":
+        return Move(
+            pid, seq, t, _px_to_units(obj["x"]), _px_to_units(obj["y"]), _V1_FACINGS[obj["dir"]]
+        )
+    if kind == "attack":
+        return Attack(pid, seq, t, _V1_FACINGS[obj["dir"]])
+    if kind == "collect":
+        return Pickup(pid, seq, t, _int(obj["item"], 0, 255))
+    if kind == "use":
+        return UseItem(pid, seq, t)
+    if kind == "join":
+        color = obj["color"]
+        if type(color) is not str or len(color) != 7 or color[0] != "#":
+            raise ValueError(color)
+        return Join(
+            pid,
+            seq,
+            t,
+            _name(obj["name"]),
+            int(color[1:], 16),
+            _int(obj["epoch_ms"], 0, _MAX_EPOCH_MS),
+            "arena",
+        )
+    if kind == "leave":
+        return Leave(pid, seq, t)
+    return UNKNOWN_TYPE
+
+
+def encode_v1(action: Action) -> bytes:
+    """Pack an action in the old version 1 format (kept to build and test old recordings)."""
+    base: dict[str, Any] = {"v": 1, "player": action.pid, "seq": action.seq, "t": action.t}
+    facing_names = list(_V1_FACINGS)
+    if isinstance(action, Move):
+        base |= {
+            "type": "move",
+            "x": action.x / 16,
+            "y": action.y / 16,
+            "dir": facing_names[action.facing],
+        }
+    elif isinstance(action, Attack):
+        base |= {"type": "attack", "dir": facing_names[action.facing]}
+    elif isinstance(action, Pickup):
+        base |= {"type": "collect", "item": action.item}
+    elif isinstance(action, UseItem):
+        base |= {"type": "use"}
+    elif isinstance(action, Join):
+        base |= {
+            "type": "join",
+            "name": action.name,
+            "color": f"#{action.color:06x}",
+            "epoch_ms": action.epoch_ms,
+        }
+    elif isinstance(action, Leave):
+        base |= {"type": "leave"}
+    else:
+        raise ValueError(f"version 1 has no {action.KIND} action")
+    return msgpack.packb(base)
+
+
+def to_json_dict(action: Action) -> dict[str, Any]:
+    """The action as plain JSON-friendly fields (for --jsonl and the wire-size benchmark)."""
+    fields = {name: getattr(action, name) for name in action.__slots__}  # type: ignore[union-attr]
+    return {"type": action.KIND, **fields}

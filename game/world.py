@@ -1,0 +1,527 @@
+"""The world and the reducer: the rules of the game in one file.
+
+`apply(world, action, ts)` folds one action, appended to the match log at broker time
+`ts` (ms, LogAppendTime), into the world and returns an `Outcome`: applied (with the
+events it caused) or rejected with a reason. It never raises on bad input, does no I/O and
+reads no clock but `ts`, so every reader of the same log holds the same world, which
+`world_hash` lets anyone check.
+
+For speed (a replay folds hundreds of thousands of actions a second) the world is updated
+in place; a rejected action changes nothing but the passage of time, and `World.copy()`
+takes a snapshot. Time-based rules (respawns, item timers, dead clients) fire lazily when
+the clock passes them, so they depend only on the log.
+
+Two clocks: world timers use the broker's append time. Per-player rate rules (speed,
+cooldown) use the player's own client time `t`, anchored to the broker time of its join
+and never allowed to run ahead of the broker clock by more than CLOCK_SKEW_MS: a player's
+actions batched by the network keep their real spacing, and nobody can claim the future.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from math import isqrt
+
+import msgpack
+
+from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.constants import (
+    ATTACK_COOLDOWN_MS,
+    ATTACK_DAMAGE_HP,
+    ATTACK_HALF_ARC_DEG,
+    ATTACK_RANGE_UNITS,
+    CLOCK_SKEW_MS,
+    COIN_SCORE,
+    FURY_DAMAGE_MULTIPLIER,
+    FURY_MS,
+    ITEM_RESPAWN_MS,
+    KILL_SCORE,
+    MAX_HEALTH_HP,
+    MAX_PLAYERS,
+    MAX_POTIONS,
+    MOVE_BURST_MS,
+    MOVE_SPEED_PX_S,
+    PICKUP_RANGE_UNITS,
+    POTION_HEAL_HP,
+    PRESENCE_TIMEOUT_MS,
+    RESPAWN_MS,
+    UNITS_PER_PX,
+)
+from game.grid import CollisionGrid
+from game.maps import TileMap
+
+# Movement budget in milli-units: refills MOVE_SPEED units/ms * 1000 per ms of client time.
+_REFILL_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX
+_BUDGET_CAP = MOVE_BURST_MS * _REFILL_PER_MS
+# cos(half arc) * 1000, exact for the 60 degree arc the game uses.
+_COS_HALF_ARC_MILLI = {60: 500, 45: 707, 90: 0}[ATTACK_HALF_ARC_DEG]
+_FACING_VECTORS = (
+    (0, -1000),
+    (707, -707),
+    (1000, 0),
+    (707, 707),
+    (0, 1000),
+    (-707, 707),
+    (-1000, 0),
+    (-707, -707),
+)
+_NEVER = 2**62
+
+
+# --- events: what an applied action (or the clock) caused, for effects, feeds and stats ---
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    pid: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    pid: int
+    name: str
+    reason: str  # "left" or "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Swung:
+    pid: int
+    facing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    attacker: int
+    victim: int
+    damage: int
+    hp: int
+
+
+@dataclass(frozen=True, slots=True)
+class Killed:
+    attacker: int
+    victim: int
+
+
+@dataclass(frozen=True, slots=True)
+class Respawned:
+    pid: int
+    x: int
+    y: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickedUp:
+    pid: int
+    item: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Used:
+    pid: int
+    kind: str
+    hp: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemBack:
+    item: int
+    kind: str
+
+
+Event = Joined | Left | Swung | Hit | Killed | Respawned | PickedUp | Used | ItemBack
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    applied: bool
+    reason: str = ""  # why it was rejected
+    events: tuple[Event, ...] = ()
+
+
+APPLIED = Outcome(True)
+_REJECTED: dict[str, Outcome] = {}
+
+
+def _reject(reason: str, events: list[Event] | None) -> Outcome:
+    if events:
+        return Outcome(False, reason, tuple(events))
+    outcome = _REJECTED.get(reason)
+    if outcome is None:
+        outcome = _REJECTED[reason] = Outcome(False, reason)
+    return outcome
+
+
+# --- state ---
+
+
+class Player:
+    """One player's state. Mutable for speed; only the reducer writes it."""
+
+    __slots__ = (
+        "pid",
+        "name",
+        "color",
+        "x",
+        "y",
+        "facing",
+        "hp",
+        "alive",
+        "respawn_at",
+        "kills",
+        "deaths",
+        "score",
+        "coins",
+        "potions",
+        "pickups",
+        "damage_dealt",
+        "fury_until",
+        "next_attack_at",
+        "seq",
+        "clock_base",
+        "last_at",
+        "budget",
+        "budget_at",
+        "last_seen",
+        "joined_at",
+    )
+
+    def __init__(
+        self, pid: int, name: str, color: int, x: int, y: int, ts: int, t: int, seq: int
+    ) -> None:
+        self.pid = pid
+        self.name = name
+        self.color = color
+        self.x = x
+        self.y = y
+        self.facing = 4
+        self.hp = MAX_HEALTH_HP
+        self.alive = True
+        self.respawn_at = 0
+        self.kills = 0
+        self.deaths = 0
+        self.score = 0
+        self.coins = 0
+        self.potions = 0
+        self.pickups = 0
+        self.damage_dealt = 0
+        self.fury_until = 0
+        self.next_attack_at = 0
+        self.seq = seq
+        self.clock_base = ts - t  # client time t maps to match time clock_base + t
+        self.last_at = ts
+        self.budget = _BUDGET_CAP
+        self.budget_at = ts
+        self.last_seen = ts
+        self.joined_at = ts
+
+    def copy(self) -> Player:
+        clone = Player.__new__(Player)
+        for name in Player.__slots__:
+            setattr(clone, name, getattr(self, name))
+        return clone
+
+    def state(self) -> tuple:
+        return tuple(getattr(self, name) for name in Player.__slots__)
+
+    def __repr__(self) -> str:
+        return f"Player({self.name!r}, pid={self.pid}, hp={self.hp}, at=({self.x}, {self.y}))"
+
+
+class Item:
+    __slots__ = ("item_id", "kind", "x", "y", "available_at")
+
+    def __init__(self, item_id: int, kind: str, x: int, y: int, available_at: int = 0) -> None:
+        self.item_id = item_id
+        self.kind = kind
+        self.x = x
+        self.y = y
+        self.available_at = available_at  # present when available_at <= clock
+
+    def copy(self) -> Item:
+        return Item(self.item_id, self.kind, self.x, self.y, self.available_at)
+
+
+class World:
+    """A match's world. The map is chosen by the first join (it names the map it expects)."""
+
+    __slots__ = ("maps", "map", "grid", "clock", "players", "items", "next_timer", "names")
+
+    def __init__(self, maps: dict[str, TileMap]) -> None:
+        self.maps = maps
+        self.map: TileMap | None = None
+        self.grid: CollisionGrid | None = None
+        self.clock = 0
+        self.players: dict[int, Player] = {}
+        self.names: dict[str, int] = {}
+        self.items: list[Item] = []
+        self.next_timer = _NEVER
+
+    def copy(self) -> World:
+        clone = World(self.maps)
+        clone.map = self.map
+        clone.grid = self.grid
+        clone.clock = self.clock
+        clone.players = {pid: p.copy() for pid, p in self.players.items()}
+        clone.names = dict(self.names)
+        clone.items = [item.copy() for item in self.items]
+        clone.next_timer = self.next_timer
+        return clone
+
+    def item_present(self, item: Item) -> bool:
+        return item.available_at <= self.clock
+
+
+def world_hash(world: World) -> str:
+    """A stable hash of everything the rules can observe (not the bare clock)."""
+    state = (
+        world.map.name if world.map else "",
+        [world.players[pid].state() for pid in sorted(world.players)],
+        [item.available_at for item in world.items],
+    )
+    return hashlib.blake2b(msgpack.packb(state), digest_size=8).hexdigest()
+
+
+def new_world(maps: dict[str, TileMap] | TileMap) -> World:
+    """An empty world that knows these maps (or this one map)."""
+    if isinstance(maps, TileMap):
+        maps = {maps.name: maps}
+    return World(dict(maps))
+
+
+# --- the reducer ---
+
+
+def apply(world: World, action: Action, ts: int) -> Outcome:
+    """Fold one action appended at broker time `ts` into the world."""
+    events: list[Event] | None = None
+    if ts > world.clock:
+        world.clock = ts
+        if ts >= world.next_timer:
+            events = _fire_timers(world)
+    ts = world.clock  # LogAppendTime never goes back; if a record claims so, use the clock
+    kind = type(action)
+    if kind is Join:
+        return _join(world, action, ts, events)  # type: ignore[arg-type]
+    player = world.players.get(action.pid)
+    if player is None:
+        return _reject("not_joined", events)
+    if action.seq <= player.seq:
+        return _reject("duplicate", events)
+    at = player.clock_base + action.t
+    if at > ts + CLOCK_SKEW_MS:
+        return _reject("clock_ahead", events)
+    if at < player.last_at:
+        return _reject("clock_backwards", events)
+
+    if kind is Move:
+        reason = _move(world, player, action, at)  # type: ignore[arg-type]
+    elif kind is Attack:
+        reason = _attack(world, player, action, at, events := events or [])  # type: ignore[arg-type]
+    elif kind is Pickup:
+        reason = _pickup(world, player, action, events := events or [])  # type: ignore[arg-type]
+    elif kind is UseItem:
+        reason = _use(player, events := events or [])
+    elif kind is Ping:
+        reason = ""
+    elif kind is Leave:
+        _remove(world, player, "left", events := events or [])
+        return Outcome(True, "", tuple(events))
+    else:
+        reason = "unknown_action"
+    if reason:
+        return _reject(reason, events)
+    player.seq = action.seq
+    player.last_at = at
+    player.last_seen = ts
+    return Outcome(True, "", tuple(events)) if events else APPLIED
+
+
+def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Outcome:
+    if world.map is None:
+        tile_map = world.maps.get(action.map_name)
+        if tile_map is None:
+            return _reject("unknown_map", events)
+        _set_map(world, tile_map)
+    elif action.map_name != world.map.name:
+        return _reject("wrong_map", events)
+    if action.pid in world.players:
+        return _reject("pid_taken", events)
+    if action.name in world.names:
+        return _reject("name_taken", events)
+    if len(world.players) >= MAX_PLAYERS:
+        return _reject("match_full", events)
+    player = Player(action.pid, action.name, action.color, 0, 0, ts, action.t, action.seq)
+    player.x, player.y = _spawn_point(world, player)
+    world.players[action.pid] = player
+    world.names[action.name] = action.pid
+    world.next_timer = min(world.next_timer, ts + PRESENCE_TIMEOUT_MS)
+    events = events or []
+    events.append(Joined(action.pid, action.name))
+    return Outcome(True, "", tuple(events))
+
+
+def _set_map(world: World, tile_map: TileMap) -> None:
+    world.map = tile_map
+    world.grid = CollisionGrid.for_map(tile_map)
+    world.items = [Item(spawn.item_id, spawn.kind, spawn.x, spawn.y) for spawn in tile_map.items]
+
+
+def _move(world: World, player: Player, action: Move, at: int) -> str:
+    if not player.alive:
+        return "dead"
+    grid = world.grid
+    x, y = action.x, action.y
+    if grid.blocked(x, y):  # type: ignore[union-attr]
+        return "into_wall"
+    dx, dy = x - player.x, y - player.y
+    if dx or dy:
+        if not grid.path_clear(player.x, player.y, x, y):  # type: ignore[union-attr]
+            return "through_wall"
+        budget = min(_BUDGET_CAP, player.budget + (at - player.budget_at) * _REFILL_PER_MS)
+        cost = isqrt(dx * dx + dy * dy) * 1000
+        if cost > budget:
+            return "too_fast"
+        player.budget = budget - cost
+        player.budget_at = at
+        player.x = x
+        player.y = y
+    player.facing = action.facing
+    return ""
+
+
+def _attack(world: World, player: Player, action: Attack, at: int, events: list[Event]) -> str:
+    if not player.alive:
+        return "dead"
+    if at < player.next_attack_at:
+        return "cooldown"
+    ts = world.clock
+    player.facing = action.facing
+    player.next_attack_at = at + ATTACK_COOLDOWN_MS
+    events.append(Swung(player.pid, action.facing))
+    damage = ATTACK_DAMAGE_HP * (FURY_DAMAGE_MULTIPLIER if player.fury_until > ts else 1)
+    fx, fy = _FACING_VECTORS[action.facing]
+    reach2 = ATTACK_RANGE_UNITS * ATTACK_RANGE_UNITS
+    for victim in world.players.values():
+        if victim is player or not victim.alive:
+            continue
+        dx, dy = victim.x - player.x, victim.y - player.y
+        dist2 = dx * dx + dy * dy
+        if dist2 > reach2:
+            continue
+        # Inside the swing's arc: angle to the victim within the half arc of the facing.
+        if dist2 and (fx * dx + fy * dy) < _COS_HALF_ARC_MILLI * isqrt(dist2):
+            continue
+        dealt = min(damage, victim.hp)
+        victim.hp -= dealt
+        player.damage_dealt += dealt
+        events.append(Hit(player.pid, victim.pid, dealt, victim.hp))
+        if victim.hp == 0:
+            victim.alive = False
+            victim.deaths += 1
+            victim.respawn_at = ts + RESPAWN_MS
+            world.next_timer = min(world.next_timer, victim.respawn_at)
+            player.kills += 1
+            player.score += KILL_SCORE
+            events.append(Killed(player.pid, victim.pid))
+    return ""
+
+
+def _pickup(world: World, player: Player, action: Pickup, events: list[Event]) -> str:
+    if not player.alive:
+        return "dead"
+    if action.item >= len(world.items):
+        return "no_such_item"
+    item = world.items[action.item]
+    ts = world.clock
+    if item.available_at > ts:
+        return "item_taken"
+    dx, dy = item.x - player.x, item.y - player.y
+    if dx * dx + dy * dy > PICKUP_RANGE_UNITS * PICKUP_RANGE_UNITS:
+        return "out_of_reach"
+    if item.kind == "potion":
+        if player.potions >= MAX_POTIONS:
+            return "inventory_full"
+        player.potions += 1
+    elif item.kind == "coin":
+        player.coins += 1
+        player.score += COIN_SCORE
+    elif item.kind == "fury":
+        player.fury_until = ts + FURY_MS
+    item.available_at = ts + ITEM_RESPAWN_MS[item.kind]
+    world.next_timer = min(world.next_timer, item.available_at)
+    player.pickups += 1
+    events.append(PickedUp(player.pid, item.item_id, item.kind))
+    return ""
+
+
+def _use(player: Player, events: list[Event]) -> str:
+    if not player.alive:
+        return "dead"
+    if player.potions == 0:
+        return "nothing_to_use"
+    if player.hp >= MAX_HEALTH_HP:
+        return "full_health"
+    player.potions -= 1
+    player.hp = min(MAX_HEALTH_HP, player.hp + POTION_HEAL_HP)
+    events.append(Used(player.pid, "potion", player.hp))
+    return ""
+
+
+def _remove(world: World, player: Player, reason: str, events: list[Event]) -> None:
+    del world.players[player.pid]
+    del world.names[player.name]
+    events.append(Left(player.pid, player.name, reason))
+
+
+def _fire_timers(world: World) -> list[Event]:
+    """Run every timer due at the clock, in a fixed order, and find the next one."""
+    ts = world.clock
+    events: list[Event] = []
+    upcoming = _NEVER
+    for player in list(world.players.values()):
+        if player.last_seen + PRESENCE_TIMEOUT_MS <= ts:
+            _remove(world, player, "timeout", events)
+            continue
+        upcoming = min(upcoming, player.last_seen + PRESENCE_TIMEOUT_MS)
+        if not player.alive:
+            if player.respawn_at <= ts:
+                _respawn(world, player, events)
+            else:
+                upcoming = min(upcoming, player.respawn_at)
+    for item in world.items:
+        if item.available_at:
+            if item.available_at <= ts:
+                item.available_at = 0
+                events.append(ItemBack(item.item_id, item.kind))
+            else:
+                upcoming = min(upcoming, item.available_at)
+    world.next_timer = upcoming
+    return events
+
+
+def _respawn(world: World, player: Player, events: list[Event]) -> None:
+    player.x, player.y = _spawn_point(world, player)
+    player.hp = MAX_HEALTH_HP
+    player.alive = True
+    player.respawn_at = 0
+    player.fury_until = 0
+    player.budget = _BUDGET_CAP
+    events.append(Respawned(player.pid, player.x, player.y))
+
+
+def _spawn_point(world: World, player: Player) -> tuple[int, int]:
+    """The spawn point farthest from every living rival; ties go round-robin by player."""
+    spawns = world.map.spawns  # type: ignore[union-attr]
+    rivals = [(p.x, p.y) for p in world.players.values() if p.alive and p is not player]
+    start = (player.pid + player.deaths) % len(spawns)
+    best, best_room = spawns[start], -1
+    for i in range(len(spawns)):
+        sx, sy = spawns[(start + i) % len(spawns)]
+        room = min(((sx - x) ** 2 + (sy - y) ** 2 for x, y in rivals), default=_NEVER)
+        if room > best_room:
+            best, best_room = (sx, sy), room
+    return best

@@ -1,0 +1,1 @@
+"""The spectator: watch (and rewind) a match by reading its Kafka log."""

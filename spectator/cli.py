@@ -1,0 +1,48 @@
+"""`python -m spectator` arguments, shared by the window and the text modes."""
+
+from __future__ import annotations
+
+import argparse
+
+from game.kafka import add_kafka_arguments
+from game.window import add_window_arguments
+
+
+def parse_speed(text: str) -> float:
+    """A playback speed: a positive number, or `max` (returned as 0: no clock)."""
+    if text == "max":
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--speed wants a number or 'max', not {text!r}") from None
+    if not 0.01 <= value <= 1000:
+        raise argparse.ArgumentTypeError("--speed must be between 0.01 and 1000 (or 'max')")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m spectator",
+        description="Watch a Kafka Arena match from its log: live, or replayed and rewound.",
+    )
+    parser.add_argument("--match", help="the match to watch (none: pick one from the broker)")
+    parser.add_argument(
+        "--from-start", action="store_true", help="replay from the beginning instead of live"
+    )
+    parser.add_argument(
+        "--speed", type=parse_speed, default=1.0, help="replay speed (default 1, or 'max')"
+    )
+    parser.add_argument(
+        "--exit-at-end", action="store_true", help="quit once the end of the log is shown"
+    )
+    parser.add_argument(
+        "--delay", type=float, default=0.0, metavar="SECONDS", help="stay this far behind live"
+    )
+    parser.add_argument("--follow", metavar="NAME", help="follow this player with the camera")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--text", action="store_true", help="print each action as a line")
+    output.add_argument("--jsonl", action="store_true", help="print each action as JSON")
+    add_window_arguments(parser)
+    add_kafka_arguments(parser)
+    return parser

@@ -1,0 +1,105 @@
+"""The spectator's side of Kafka: a quiet reader, error triage, and a background feed.
+
+The window never waits on the network: `LogFeed` runs the `MatchReader` in a thread that
+hands over batches of raw records and keeps a status line ("reconnecting", "unreachable")
+plus the log's end offset up to date.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import replace
+
+from confluent_kafka import KafkaError, KafkaException
+
+from game.kafka import KafkaSettings, MatchReader
+
+RawRecord = tuple[int, int, bytes | None, bytes | None]  # offset, ts, key, value
+
+BATCH = 5_000
+UNREACHABLE, NO_MATCH, OK, CONNECTING = "unreachable", "no_match", "ok", "connecting"
+_NO_MATCH_CODES = {KafkaError._UNKNOWN_PARTITION, KafkaError.UNKNOWN_TOPIC_OR_PART}
+
+
+def quiet(settings: KafkaSettings) -> KafkaSettings:
+    """Settings whose clients do not spray librdkafka logs: we report connection trouble."""
+    return replace(settings, overrides=(("log_level", "0"), *settings.overrides))
+
+
+def triage(exc: KafkaException) -> str:
+    """NO_MATCH when the topic is missing, UNREACHABLE for every other failure."""
+    error = exc.args[0] if exc.args else None
+    code = error.code() if isinstance(error, KafkaError) else None
+    return NO_MATCH if code in _NO_MATCH_CODES else UNREACHABLE
+
+
+def raw(messages: list) -> list[RawRecord]:
+    return [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in messages]
+
+
+class LogFeed:
+    """Reads a match from offset 0 in a thread; the frame loop takes what arrived."""
+
+    def __init__(self, settings: KafkaSettings, match: str, probe_timeout: float = 3.0) -> None:
+        self.settings = settings
+        self.match = match
+        self.status = CONNECTING
+        self.first_end: int | None = None  # the log's end when we first reached the broker
+        self.end = 0  # the latest end offset seen
+        self.received = 0
+        self._probe_timeout = probe_timeout
+        self._batches: deque[list[RawRecord]] = deque()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="spectator-feed", daemon=True)
+
+    def start(self) -> LogFeed:
+        self._thread.start()
+        return self
+
+    def take(self) -> list[RawRecord]:
+        """Every record received since the last call, in log order."""
+        records: list[RawRecord] = []
+        while self._batches:
+            records.extend(self._batches.popleft())
+        return records
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(batch) for batch in self._batches)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        reader = MatchReader(quiet(self.settings), self.match, "beginning")
+        try:
+            next_probe = 0.0
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if now >= next_probe:
+                    self._probe(reader)
+                    next_probe = now + (1.0 if self.status == OK else 0.5)
+                if self.status != OK:
+                    self._stop.wait(0.2)
+                    continue
+                records = raw(reader.poll(BATCH, 0.05))
+                if records:
+                    self.received += len(records)
+                    self.end = max(self.end, records[-1][0] + 1)
+                    self._batches.append(records)
+        finally:
+            reader.close()
+
+    def _probe(self, reader: MatchReader) -> None:
+        try:
+            end = reader.end_offset(timeout=self._probe_timeout)
+        except KafkaException as exc:
+            self.status = triage(exc)
+            return
+        if self.first_end is None:
+            self.first_end = end
+        self.end = max(self.end, end)
+        self.status = OK

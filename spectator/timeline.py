@@ -1,0 +1,223 @@
+"""The spectator's record store and playhead: every consumed record, and the world at any time.
+
+Pure (no pygame, no Kafka, no clock). Records are decoded once, on `append`, and kept in
+parallel arrays; the replica at the playhead folds them with `MatchReplica.ingest_action`, so
+catching up is a tight loop and seeking back restores the nearest snapshot instead of
+replaying the whole log.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from game.actions import Action
+from game.codec import Skipped, decode
+from game.maps import TileMap
+from game.match import MatchReplica, new_replica
+from game.world import Event, Joined, Killed, Left, PickedUp
+
+SNAPSHOT_EVERY = 2_000  # records between snapshots: a seek folds at most this many
+
+MARKER_KINDS = ("kill", "pickup", "join", "leave")
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """Something worth jumping to: a kill, a pickup, a join or a leave."""
+
+    ts: int
+    index: int  # the record that caused it (position in the store)
+    kind: str  # one of MARKER_KINDS
+    pid: int  # the actor: killer, collector, joiner, leaver
+    other: int = 0  # the victim of a kill
+    detail: str = ""  # item kind, leave reason
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    offset: int
+    ts: int
+    action: Action | Skipped
+
+
+class Timeline:
+    """Every record of one match in log order, and a replica folded up to `pos` of them."""
+
+    def __init__(self, match: str, maps: dict[str, TileMap] | None = None) -> None:
+        self.match = match
+        self.offsets = array("q")
+        # Broker time, made non-decreasing: LogAppendTime never goes back, and the reducer
+        # clamps a record that claims so to its clock, so the fold is unchanged and the
+        # store stays sorted for bisecting.
+        self.stamps = array("q")
+        self.actions: list[Action | Skipped] = []
+        self.replica = new_replica(match, maps)
+        self.pos = 0  # records folded into the replica
+        self.markers: list[Marker] = []
+        self._marker_ts: list[int] = []
+        self._snapshots: list[MatchReplica] = [self.replica.copy()]  # k -> state at k*EVERY
+        self._fresh = 0  # records folded at least once (markers are taken on first fold)
+
+    # --- the store ---
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def append(self, offset: int, ts: int, key: bytes | None, value: bytes | None) -> None:
+        """Store one record (decoded now, folded later)."""
+        stamps = self.stamps
+        if stamps and ts < stamps[-1]:
+            ts = stamps[-1]
+        self.offsets.append(offset)
+        stamps.append(ts)
+        self.actions.append(decode(value, key))
+
+    def record(self, index: int) -> Record:
+        return Record(self.offsets[index], self.stamps[index], self.actions[index])
+
+    @property
+    def start_ts(self) -> int:
+        """Broker time of the first record (0 when there is none)."""
+        return self.stamps[0] if self.stamps else 0
+
+    @property
+    def live_edge_ts(self) -> int:
+        """Broker time of the newest record stored."""
+        return self.stamps[-1] if self.stamps else 0
+
+    @property
+    def end_offset(self) -> int:
+        """The offset after the last stored record (what a reader asks for next)."""
+        return self.offsets[-1] + 1 if self.offsets else 0
+
+    @property
+    def head_ts(self) -> int:
+        """Broker time of the last folded record: the world's 'now'."""
+        return self.stamps[self.pos - 1] if self.pos else self.start_ts
+
+    @property
+    def behind(self) -> int:
+        """Stored records not yet folded."""
+        return len(self.actions) - self.pos
+
+    def index_at(self, ms: float) -> int:
+        """How many records have ts <= ms."""
+        return bisect_right(self.stamps, ms)
+
+    # --- folding ---
+
+    def advance_to(self, ms: float) -> list[Event]:
+        """Fold every record with ts <= ms past the playhead; the events they caused."""
+        events: list[Event] = []
+        end = self.index_at(ms)
+        if end > self.pos:
+            self._fold(end, events)
+        return events
+
+    def advance_all(self, collect: bool = False) -> list[Event]:
+        """Fold every stored record (catching up: events only when asked for)."""
+        events: list[Event] = []
+        if len(self.actions) > self.pos:
+            self._fold(len(self.actions), events if collect else None)
+        return events
+
+    def step(self) -> list[Event]:
+        """Fold exactly one record; no-op at the end of the store."""
+        events: list[Event] = []
+        if self.pos < len(self.actions):
+            self._fold(self.pos + 1, events)
+        return events
+
+    def seek_index(self, index: int) -> None:
+        """Put the replica exactly after `index` records (clamped to the store)."""
+        index = max(0, min(index, len(self.actions)))
+        if index == self.pos:
+            return
+        k = min(index // SNAPSHOT_EVERY, len(self._snapshots) - 1)
+        # Fold forward from here when that is no further than from the nearest snapshot.
+        if not (k * SNAPSHOT_EVERY <= self.pos < index):
+            self.replica = self._snapshots[k].copy()
+            self.pos = k * SNAPSHOT_EVERY
+        self._fold(index, None)
+
+    def seek_time(self, ms: float) -> None:
+        """Put the replica where a fresh replay stopped after the last record with ts <= ms."""
+        self.seek_index(self.index_at(ms))
+
+    def _fold(self, end: int, events: list[Event] | None) -> None:
+        replica = self.replica
+        ingest = replica.ingest_action
+        skipped = replica.skipped
+        actions, offsets, stamps = self.actions, self.offsets, self.stamps
+        i = self.pos
+        while i < end:
+            # Fold in runs that end on snapshot boundaries, so the inner loop stays bare.
+            stop = min(end, (i // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY)
+            fresh = self._fresh
+            for j in range(i, stop):
+                action = actions[j]
+                if type(action) is Skipped:
+                    replica.offset = offsets[j]
+                    skipped[action.reason] += 1  # type: ignore[union-attr]
+                    continue
+                outcome = ingest(offsets[j], stamps[j], action)  # type: ignore[arg-type]
+                if outcome.events:
+                    if events is not None:
+                        events.extend(outcome.events)
+                    if j >= fresh:
+                        self._mark(j, stamps[j], outcome.events)
+            i = stop
+            self.pos = i
+            if i > self._fresh:
+                self._fresh = i
+            if i % SNAPSHOT_EVERY == 0 and i // SNAPSHOT_EVERY == len(self._snapshots):
+                self._snapshots.append(replica.copy())
+
+    def _mark(self, index: int, ts: int, events: tuple[Event, ...]) -> None:
+        for event in events:
+            kind = type(event)
+            if kind is Killed:
+                marker = Marker(ts, index, "kill", event.attacker, event.victim)  # type: ignore[union-attr]
+            elif kind is PickedUp:
+                marker = Marker(ts, index, "pickup", event.pid, detail=event.kind)  # type: ignore[union-attr]
+            elif kind is Joined:
+                marker = Marker(ts, index, "join", event.pid, detail=event.name)  # type: ignore[union-attr]
+            elif kind is Left:
+                marker = Marker(ts, index, "leave", event.pid, detail=event.name)  # type: ignore[union-attr]
+            else:
+                continue
+            self.markers.append(marker)
+            self._marker_ts.append(ts)
+
+    # --- markers ---
+
+    def next_marker(self, ms: float, kinds: tuple[str, ...] = MARKER_KINDS) -> Marker | None:
+        """The first marker strictly after `ms`."""
+        for i in range(bisect_right(self._marker_ts, ms), len(self.markers)):
+            if self.markers[i].kind in kinds:
+                return self.markers[i]
+        return None
+
+    def prev_marker(self, ms: float, kinds: tuple[str, ...] = MARKER_KINDS) -> Marker | None:
+        """The last marker strictly before `ms`."""
+        for i in range(bisect_left(self._marker_ts, ms) - 1, -1, -1):
+            if self.markers[i].kind in kinds:
+                return self.markers[i]
+        return None
+
+    def recent_kills(self, ms: float, count: int = 5) -> list[Marker]:
+        """The last `count` kills at or before `ms`, oldest first (the kill feed)."""
+        kills: list[Marker] = []
+        last = bisect_right(self._marker_ts, ms) - 1
+        for i in range(last, max(-1, last - 5_000), -1):  # bounded: a frame calls this
+            if self.markers[i].kind == "kill":
+                kills.append(self.markers[i])
+                if len(kills) == count:
+                    break
+        kills.reverse()
+        return kills
+
+    def deaths_of(self, pid: int) -> list[Marker]:
+        return [m for m in self.markers if m.kind == "kill" and m.other == pid]

@@ -1,0 +1,68 @@
+"""Shared fixtures. Only tests that ask for ``kafka_bootstrap`` ever start a broker."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from broker.local import DEFAULT_BASE_DIR, KAFKA_VERSION, BrokerError, LocalBroker
+
+TEST_PORT = int(os.environ.get("KAFKA_TEST_PORT", "19092"))
+
+
+def _report(config: pytest.Config, line: str) -> None:
+    """One line on the terminal, past pytest's output capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line, file=sys.__stderr__, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        if reporter._tw.width_of_current_line:  # e.g. right after a test's progress dot
+            reporter.write("\n")
+        reporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(pytestconfig: pytest.Config) -> Iterator[str]:
+    """Bootstrap servers: $KAFKA_BOOTSTRAP_SERVERS, else a local broker for this session."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        _report(pytestconfig, f"integration tests: using the Kafka broker at {external}")
+        yield external
+        return
+
+    base_dir = DEFAULT_BASE_DIR / f"test-{TEST_PORT}"
+    broker = LocalBroker(TEST_PORT, base_dir, say=lambda line: _report(pytestconfig, line))
+    broker.stop()  # a broker left behind by an interrupted run, before wiping its files
+    shutil.rmtree(base_dir, ignore_errors=True)  # each session starts on empty storage
+    try:
+        result = broker.start_verbose()
+    except BrokerError as err:
+        broker.stop()  # one that started but never answered must not outlive the session
+        pytest.fail(f"could not start the local test broker: {err}\n{err.log_tail}")
+    # Belt and braces: a session torn down abnormally still stops its broker.
+    atexit.register(broker.stop)
+    _report(
+        pytestconfig,
+        f"integration tests: local Apache Kafka {KAFKA_VERSION} broker started at "
+        f"{result.bootstrap} (pid {result.pid}) in {result.seconds:.1f}s",
+    )
+    try:
+        yield result.bootstrap
+    finally:
+        broker.stop()
+        _report(pytestconfig, f"integration tests: local broker (pid {result.pid}) stopped")
+
+
+@pytest.fixture
+def match_name() -> str:
+    """A fresh match name, so each test gets topics of its own."""
+    return "t" + uuid.uuid4().hex[:10]

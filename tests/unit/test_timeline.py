@@ -1,0 +1,174 @@
+"""The spectator's timeline: seeking anywhere gives the world a fresh replay would."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.actions import Attack, Join, Move
+from game.codec import encode, record_key
+from game.match import new_replica
+from spectator import timeline as timeline_module
+from spectator.playback import FOREVER, Playback
+from spectator.synth import RawRecord, brawl
+from spectator.timeline import Timeline
+
+MATCH = "unit"
+
+
+@pytest.fixture(scope="module")
+def records() -> list[RawRecord]:
+    return brawl(players=6, records=9_000, seed=7)
+
+
+def _timeline(records: list[RawRecord]) -> Timeline:
+    timeline = Timeline(MATCH)
+    for record in records:
+        timeline.append(*record)
+    return timeline
+
+
+def _replay_hash(records: list[RawRecord], upto_ms: float) -> tuple[str, int]:
+    replica = new_replica(MATCH)
+    for offset, ts, key, value in records:
+        if ts > upto_ms:
+            break
+        replica.ingest(offset, ts, key, value)
+    return replica.hash(), replica.offset
+
+
+def test_small_hand_built_log() -> None:
+    t0 = 1_000_000
+    actions = [
+        Join(1, 1, 0, "alice", 0xFF0000, 0, "arena"),
+        Join(2, 1, 0, "bob", 0x00FF00, 0, "arena"),
+        Move(1, 2, 100, 0, 0, 2),  # into the wall: rejected
+        Attack(2, 2, 200, 6),
+    ]
+    timeline = Timeline(MATCH)
+    for i, action in enumerate(actions):
+        timeline.append(i, t0 + i * 100, record_key(action.pid), encode(action))
+    timeline.append(4, t0 + 400, b"1", b"\xc1")
+    events = timeline.advance_to(t0 + 150)
+    assert [type(e).__name__ for e in events] == ["Joined", "Joined"]
+    assert timeline.pos == 2
+    timeline.advance_all()
+    summary = timeline.replica.summary()
+    assert summary["rejected"] == {"into_wall": 1}
+    assert summary["skipped"] == {"malformed": 1}
+    assert summary["offset"] == 4
+    assert [m.kind for m in timeline.markers] == ["join", "join"]
+    assert timeline.start_ts == t0 and timeline.live_edge_ts == t0 + 400
+
+
+def test_seek_anywhere_equals_a_fresh_replay(records: list[RawRecord]) -> None:
+    timeline = _timeline(records)
+    timeline.advance_all()
+    assert timeline.replica.hash() == _replay_hash(records, FOREVER)[0]
+    start, end = timeline.start_ts, timeline.live_edge_ts
+    # Back, forward, across snapshot boundaries and onto exact record times.
+    for fraction in (0.5, 0.1, 0.9, 0.0, 0.33, 0.34, 1.0, 0.2):
+        ms = start + (end - start) * fraction
+        timeline.seek_time(ms)
+        assert (timeline.replica.hash(), timeline.replica.offset) == _replay_hash(records, ms)
+    exact = records[4_321][1]
+    timeline.seek_time(exact)
+    assert (timeline.replica.hash(), timeline.replica.offset) == _replay_hash(records, exact)
+    assert timeline.stamps[timeline.pos - 1] <= exact < timeline.stamps[timeline.pos]
+
+
+def test_snapshots_bound_the_work_of_a_seek(records: list[RawRecord]) -> None:
+    timeline = _timeline(records)
+    timeline.advance_all()
+    every = timeline_module.SNAPSHOT_EVERY
+    assert len(timeline._snapshots) == len(records) // every + 1
+    folded = 0
+    original = timeline.replica.__class__.ingest_action
+
+    def counting(self, *args):  # noqa: ANN001, ANN202
+        nonlocal folded
+        folded += 1
+        return original(self, *args)
+
+    timeline.replica.__class__.ingest_action = counting  # type: ignore[method-assign]
+    try:
+        timeline.seek_index(every * 2 + 10)
+    finally:
+        timeline.replica.__class__.ingest_action = original  # type: ignore[method-assign]
+    assert folded <= 10
+    # Counters (applied, rejected) come back with the snapshot, not only the world.
+    fresh = _timeline(records)
+    for _ in range(every * 2 + 10):
+        fresh.step()
+    assert timeline.replica.summary() == fresh.replica.summary()
+
+
+def test_step_applies_one_record_at_a_time(records: list[RawRecord]) -> None:
+    timeline = _timeline(records[:50])
+    replica = new_replica(MATCH)
+    for offset, ts, key, value in records[:50]:
+        timeline.step()
+        replica.ingest(offset, ts, key, value)
+        assert timeline.replica.offset == offset
+        assert timeline.replica.hash() == replica.hash()
+    timeline.step()  # at the end: nothing happens
+    assert timeline.pos == 50
+
+
+def test_markers_are_collected_once_and_navigable(records: list[RawRecord]) -> None:
+    timeline = _timeline(records)
+    timeline.advance_all()
+    kills = [m for m in timeline.markers if m.kind == "kill"]
+    joins = [m for m in timeline.markers if m.kind == "join"]
+    assert len(joins) == 6 and kills and any(m.kind == "pickup" for m in timeline.markers)
+    total = sum(p.kills for p in timeline.replica.world.players.values())
+    assert len(kills) == total
+    count = len(timeline.markers)
+    timeline.seek_time(timeline.start_ts)
+    timeline.advance_all()  # folding again adds no duplicates
+    assert len(timeline.markers) == count
+    middle = kills[len(kills) // 2]
+    first = timeline.next_marker(middle.ts - 1, ("kill",))
+    assert first is not None and first.ts == middle.ts
+    after = timeline.next_marker(middle.ts, ("kill",))
+    assert after is not None and after.ts > middle.ts
+    before = timeline.prev_marker(middle.ts, ("kill",))
+    assert before is not None and before.ts < middle.ts
+    assert timeline.prev_marker(timeline.start_ts) is None
+    feed = timeline.recent_kills(middle.ts, 5)
+    assert len(feed) == 5 and feed[-1].ts == middle.ts
+    assert all(a.ts <= b.ts for a, b in zip(feed, feed[1:], strict=False))
+
+
+def test_out_of_order_timestamps_fold_like_the_reducer() -> None:
+    # A record claiming an earlier time is clamped, exactly as the reducer clamps it.
+    actions = [Join(1, 1, 0, "alice", 1, 0, "arena"), Join(2, 1, 0, "bob", 2, 0, "arena")]
+    raw = [(0, 5_000, b"1", encode(actions[0])), (1, 4_000, b"2", encode(actions[1]))]
+    timeline = Timeline(MATCH)
+    for record in raw:
+        timeline.append(*record)
+    timeline.advance_all()
+    replica = new_replica(MATCH)
+    for record in raw:
+        replica.ingest(*record)
+    assert timeline.replica.hash() == replica.hash()
+    assert list(timeline.stamps) == [5_000, 5_000]
+
+
+def test_playback_modes() -> None:
+    playback = Playback(live=False, playhead=1_000)
+    assert playback.tick(100, 10_000, 5_000, caught_up=True) == 1_100
+    playback.faster()
+    assert playback.speed == 2
+    assert playback.tick(100, 10_000, 5_000, caught_up=True) == 1_300
+    playback.toggle_pause()
+    assert playback.mode == "PAUSED" and playback.tick(100, 10_000, 5_000, True) == 1_300
+    playback.toggle_pause()
+    playback.playhead = 4_950
+    playback.tick(100, 10_000, 5_000, caught_up=True)  # ran into the present
+    assert playback.mode == "LIVE"
+    assert playback.tick(16, 10_000, 5_000, caught_up=True) == FOREVER
+    for _ in range(10):
+        playback.slower()
+    assert playback.speed == 0.25
+    delayed = Playback(delay_ms=3_000)
+    assert delayed.tick(16, 10_000, 9_000, caught_up=True) == 7_000
