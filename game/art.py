@@ -99,14 +99,26 @@ class _Pen:
         rx, ry = _rotate(self.facing, x, y)
         return (self.cx + rx) * SUPERSAMPLE, (self.cy + ry) * SUPERSAMPLE
 
-    def circle(self, color: tuple[int, ...], x: float, y: float, r: float, width: float = 0) -> None:
-        pygame.draw.circle(self.surface, color, self.at(x, y), r * SUPERSAMPLE, round(width * SUPERSAMPLE))
+    def circle(
+        self, color: tuple[int, ...], x: float, y: float, r: float, width: float = 0
+    ) -> None:
+        pygame.draw.circle(
+            self.surface, color, self.at(x, y), r * SUPERSAMPLE, round(width * SUPERSAMPLE)
+        )
 
-    def polygon(self, color: tuple[int, ...], points: list[tuple[float, float]], width: float = 0) -> None:
-        pygame.draw.polygon(self.surface, color, [self.at(x, y) for x, y in points], round(width * SUPERSAMPLE))
+    def polygon(
+        self, color: tuple[int, ...], points: list[tuple[float, float]], width: float = 0
+    ) -> None:
+        pygame.draw.polygon(
+            self.surface, color, [self.at(x, y) for x, y in points], round(width * SUPERSAMPLE)
+        )
 
-    def line(self, color: tuple[int, ...], a: tuple[float, float], b: tuple[float, float], width: float) -> None:
-        pygame.draw.line(self.surface, color, self.at(*a), self.at(*b), max(1, round(width * SUPERSAMPLE)))
+    def line(
+        self, color: tuple[int, ...], a: tuple[float, float], b: tuple[float, float], width: float
+    ) -> None:
+        pygame.draw.line(
+            self.surface, color, self.at(*a), self.at(*b), max(1, round(width * SUPERSAMPLE))
+        )
 
     def ellipse(self, color: tuple[int, ...], x: float, y: float, rx: float, ry: float) -> None:
         # Unrotated: only used for shapes that look the same from every facing.
@@ -331,7 +343,16 @@ def _sparkle() -> pygame.Surface:
     big = _supersampled(ITEM_CELL)
     pen = _Pen(big, 12, 12)
     pen.circle((255, 250, 200, 60), 0, 0, 6)
-    star = [(0, -10), (1.6, -1.6), (10, 0), (1.6, 1.6), (0, 10), (-1.6, 1.6), (-10, 0), (-1.6, -1.6)]
+    star = [
+        (0, -10),
+        (1.6, -1.6),
+        (10, 0),
+        (1.6, 1.6),
+        (0, 10),
+        (-1.6, 1.6),
+        (-10, 0),
+        (-1.6, -1.6),
+    ]
     pen.polygon((255, 250, 210), star)
     pen.circle((255, 255, 255), 0, 0, 2)
     return _shrink(big)
@@ -381,8 +402,12 @@ def _swing(facing: int, frame: int) -> pygame.Surface:
             points.append((math.sin(rad) * r_in, -math.cos(rad) * r_in))
         pen.polygon((255, 255, 255, round(30 + 150 * t * t)), points)
     rad = math.radians(lead)
-    pen.line((255, 255, 255), (math.sin(rad) * inner, -math.cos(rad) * inner), (
-        math.sin(rad) * outer, -math.cos(rad) * outer), 1.6)
+    pen.line(
+        (255, 255, 255),
+        (math.sin(rad) * inner, -math.cos(rad) * inner),
+        (math.sin(rad) * outer, -math.cos(rad) * outer),
+        1.6,
+    )
     return _shrink(big)
 
 
@@ -414,7 +439,10 @@ SHEETS = {"tiles": draw_tiles, "knight": draw_knights, "items": draw_items, "eff
 
 
 def _cells(sheet: pygame.Surface, cell: int, row: int = 0) -> list[pygame.Surface]:
-    return [sheet.subsurface((x, row * cell, cell, cell)).copy() for x in range(0, sheet.get_width(), cell)]
+    return [
+        sheet.subsurface((x, row * cell, cell, cell)).copy()
+        for x in range(0, sheet.get_width(), cell)
+    ]
 
 
 def _own_format(image: pygame.Surface) -> pygame.Surface:
@@ -422,7 +450,9 @@ def _own_format(image: pygame.Surface) -> pygame.Surface:
     if pygame.display.get_init() and pygame.display.get_surface() is not None:
         return image.convert_alpha()
     surface = pygame.Surface(image.get_size(), pygame.SRCALPHA)
-    surface.blit(image, (0, 0), special_flags=pygame.BLEND_RGBA_ADD)  # an exact copy, alpha included
+    surface.blit(
+        image, (0, 0), special_flags=pygame.BLEND_RGBA_ADD
+    )  # an exact copy, alpha included
     return surface
 
 
@@ -461,7 +491,13 @@ SAMPLE_RATE = 22_050
 
 
 def _tone(
-    seconds: float, freq0: float, freq1: float, *, noise: float = 0.0, square: bool = False, seed: int = 0
+    seconds: float,
+    freq0: float,
+    freq1: float,
+    *,
+    noise: float = 0.0,
+    square: bool = False,
+    seed: int = 0,
 ) -> array:
     """A mono 16-bit blip: a frequency sweep with a fast attack and exponential decay."""
     rng = _rng(7, seed)
@@ -492,7 +528,9 @@ def _write_wav(path: Path, samples: array) -> None:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
-        out.writeframes(samples.tobytes() if sys.byteorder == "little" else _swapped(samples).tobytes())
+        out.writeframes(
+            samples.tobytes() if sys.byteorder == "little" else _swapped(samples).tobytes()
+        )
 
 
 def _swapped(samples: array) -> array:
@@ -546,4 +584,4 @@ def save_assets(directory: Path = ASSETS_DIR) -> list[Path]:
 
 if __name__ == "__main__":
     for written in save_assets():
-        print(f"wrote {written.relative_to(Path.cwd()) if written.is_relative_to(Path.cwd()) else written}")
+        print(f"wrote {written}")

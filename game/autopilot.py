@@ -1,6 +1,9 @@
 """Scripted input for headless players: a tiny command language that stands in for keys.
 
-    "goto-item 5; grab 5; wait 800; walk east 600; attack; use"
+    "goto-item 5; grab 5; wait 800; walk east 600; attack; use; chase bob; until 9000"
+
+`until MS` waits for MS after the script started (scripts with original timing), `chase
+NAME` walks to a player and swings once in reach.
 
 Each command runs until done and yields, per frame, what a person's keys would have:
 a walking direction, an attack press, a forced pickup or a potion drink.
@@ -8,10 +11,11 @@ a walking direction, an attack press, a forced pickup or a potion drink.
 
 from __future__ import annotations
 
-from game.constants import FACING_NAMES, FACING_VECTORS
+from game.constants import ATTACK_RANGE_UNITS, FACING_NAMES, FACING_VECTORS
 from game.maps import TileMap, tile_centre
 from game.navigate import Steering
-from game.player import IDLE, Intent
+from game.player import IDLE, Intent, facing_of
+from game.world import World
 
 
 class AutopilotError(ValueError):
@@ -22,7 +26,7 @@ def parse_script(text: str) -> list[list[str]]:
     commands = [part.split() for part in text.replace("\n", ";").split(";") if part.strip()]
     for words in commands:
         name = words[0]
-        if name not in {"wait", "walk", "goto", "goto-item", "grab", "attack", "use", "face"}:
+        if name not in {"wait", "until", "walk", "goto", "goto-item", "grab", "attack", "use", "face", "chase"}:
             raise AutopilotError(f"unknown autopilot command {name!r}")
         if name in {"walk", "face"} and words[1] not in FACING_NAMES:
             raise AutopilotError(f"{name} wants a direction ({', '.join(FACING_NAMES)})")
@@ -35,13 +39,17 @@ class Autopilot:
         self.tile_map = tile_map
         self.steering = Steering()
         self._started_ms: float | None = None
+        self._script_started_ms: float | None = None
+        self.time_scale = 1.0  # waits are divided by it (a script played faster)
 
     @property
     def done(self) -> bool:
         return not self.commands
 
-    def intent(self, now_ms: float, x: int, y: int) -> Intent:
+    def intent(self, now_ms: float, x: int, y: int, world: World | None = None) -> Intent:
         """What to do this frame, given the player's predicted position (units)."""
+        if self._script_started_ms is None:
+            self._script_started_ms = now_ms
         while self.commands:
             words = self.commands[0]
             if self._started_ms is None:
@@ -49,8 +57,20 @@ class Autopilot:
             elapsed = now_ms - self._started_ms
             name = words[0]
             if name == "wait":
-                if elapsed < float(words[1]):
+                if elapsed < float(words[1]) / self.time_scale:
                     return IDLE
+            elif name == "until":
+                if now_ms - self._script_started_ms < float(words[1]) / self.time_scale:
+                    return IDLE
+            elif name == "chase":
+                intent = self._chase(words[1], x, y, world)
+                if intent is not None and not intent.attack and elapsed < 15_000:
+                    return intent
+                self.steering.stop()
+                self._next()
+                if intent is not None and intent.attack:
+                    return intent
+                continue
             elif name == "walk":
                 if elapsed < float(words[2]):
                     fx, fy = FACING_VECTORS[FACING_NAMES.index(words[1])]
@@ -79,6 +99,18 @@ class Autopilot:
                 continue
             self._next()
         return IDLE
+
+    def _chase(self, name: str, x: int, y: int, world: World | None) -> Intent | None:
+        """Walk toward the named player; an attack intent once in reach; None if gone."""
+        pid = world.names.get(name) if world is not None else None
+        target = world.players.get(pid) if world is not None and pid is not None else None
+        if target is None or not target.alive:
+            return None
+        dx, dy = target.x - x, target.y - y
+        if dx * dx + dy * dy <= (ATTACK_RANGE_UNITS * 2 // 3) ** 2:
+            return Intent(attack=True, face=facing_of(dx, dy))
+        self.steering.go_to(self.tile_map, x, y, target.x, target.y)
+        return Intent(direction=self.steering.direction(x, y))
 
     def _next(self) -> None:
         self.commands.pop(0)

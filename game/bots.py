@@ -19,7 +19,7 @@ from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
 from game.maps import DEFAULT_MAP, available_maps, tile_centre
 from game.navigate import Steering, tile_of
-from game.player import IDLE, Intent, PlayerAgent, _facing_of, random_pid
+from game.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
 from game.world import Player, World, world_hash
 
 THINK_EVERY_MS = 300
@@ -44,7 +44,7 @@ class BotBrain:
         if rival is not None and me.hp > FLEE_BELOW_HP:
             dx, dy = rival.x - x, rival.y - y
             if dx * dx + dy * dy <= (ATTACK_RANGE_UNITS * 3 // 4) ** 2:
-                return Intent(attack=True, face=_facing_of(dx, dy))
+                return Intent(attack=True, face=facing_of(dx, dy))
         if now_ms >= self.next_think_ms:
             self.next_think_ms = now_ms + THINK_EVERY_MS * self.rng.uniform(0.7, 1.3)
             self._decide(agent, me, world, rival)

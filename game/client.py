@@ -125,7 +125,7 @@ class PlayerClient:
 
     def handle_input(self, dt_ms: float) -> None:
         if self.autopilot is not None:
-            intent = self.autopilot.intent(self.agent.now_ms(), self.agent.x, self.agent.y)
+            intent = self.autopilot.intent(self.agent.now_ms(), self.agent.x, self.agent.y, self.replica.world)
         else:
             keys = pygame.key.get_pressed()
             intent = Intent(

@@ -189,7 +189,7 @@ class PlayerAgent:
         length = (dx * dx + dy * dy) ** 0.5
         if length == 0:
             return
-        self.facing = _facing_of(dx, dy)
+        self.facing = facing_of(dx, dy)
         # Truncate toward zero: never claim more distance than the speed allows.
         step = SPEED_UNITS_PER_MS * min(dt_ms, 50)
         self.x, self.y = grid.slide(self.x, self.y, int(dx / length * step), int(dy / length * step))
@@ -271,7 +271,7 @@ class PlayerAgent:
         self._pending_moves.clear()
 
 
-def _facing_of(dx: float, dy: float) -> int:
+def facing_of(dx: float, dy: float) -> int:
     """The nearest of the eight facings (0 = north, clockwise) for a direction."""
     angle = math.degrees(math.atan2(dx, -dy)) % 360
     return int((angle + 22.5) // 45) % 8

@@ -77,7 +77,9 @@ class _Effect:
     color: tuple[int, int, int] = (255, 255, 255)
     text: str = ""
     facing: int = 0
-    particles: list[tuple[float, float, float]] = field(default_factory=list)  # (dx, dy, size) per ms
+    particles: list[tuple[float, float, float]] = field(
+        default_factory=list
+    )  # (dx, dy, size) per ms
 
 
 def _rgb(color: int) -> tuple[int, int, int]:
@@ -113,7 +115,7 @@ class Scene:
         self._labels: dict[tuple[str, bool], pygame.Surface] = {}
         self._texts: dict[tuple[str, tuple[int, int, int], int], pygame.Surface] = {}
         self._fonts: dict[int, pygame.font.Font] = {}
-        self._glow = _glow(25, (255, 170, 60), (170, 60, 230))
+        self._glow = _glow(25, (255, 190, 70), (230, 70, 40))
         self._ring = _ring(16, HIGHLIGHT_COLOR)
 
     def enable_sound(self, listener: int | None = None) -> bool:
@@ -134,7 +136,15 @@ class Scene:
                 self._flashes[event.victim] = now_ms
                 fury = event.damage > 20
                 color = (255, 170, 40) if fury else (255, 90, 80)
-                self._add("float", now_ms, FLOAT_MS, event.victim, world, color=color, text=f"-{event.damage}")
+                self._add(
+                    "float",
+                    now_ms,
+                    FLOAT_MS,
+                    event.victim,
+                    world,
+                    color=color,
+                    text=f"-{event.damage}",
+                )
                 self._sound("hit", event.victim, event.attacker)
             elif kind is Killed:
                 victim = world.players.get(event.victim)
@@ -143,37 +153,44 @@ class Scene:
                 effect.pid = None  # the burst stays where the victim fell
                 effect.particles = _particles(event.victim, now_ms)
                 self._sound("death", event.victim, event.attacker)
-            elif kind is Respawned:
-                player = world.players.get(event.pid)
-                color = _rgb(player.color) if player else (255, 255, 255)
-                self._add("ring", now_ms, RING_MS, event.pid, world, color=color)
-            elif kind is Joined:
+            elif kind is Respawned or kind is Joined:
                 player = world.players.get(event.pid)
                 color = _rgb(player.color) if player else (255, 255, 255)
                 self._add("ring", now_ms, RING_MS, event.pid, world, color=color)
             elif kind is Left:
-                effect = self._add("burst", now_ms, BURST_MS, event.pid, world, color=(170, 170, 180))
+                effect = self._add(
+                    "burst", now_ms, BURST_MS, event.pid, world, color=(170, 170, 180)
+                )
                 effect.pid = None
                 effect.particles = _particles(event.pid, now_ms)
                 self._last_pos.pop(event.pid, None)
             elif kind is PickedUp:
                 item = world.items[event.item] if event.item < len(world.items) else None
-                x, y = (item.x / UNITS_PER_PX, item.y / UNITS_PER_PX) if item else self._where(event.pid, world)
+                x, y = (
+                    (item.x / UNITS_PER_PX, item.y / UNITS_PER_PX)
+                    if item
+                    else self._where(event.pid, world)
+                )
                 color = ITEM_COLORS.get(event.kind, (255, 255, 255))
-                self._effects.append(_Effect("sparkle", now_ms, now_ms + SPARKLE_MS, None, x, y, color))
+                self._effects.append(
+                    _Effect("sparkle", now_ms, now_ms + SPARKLE_MS, None, x, y, color)
+                )
                 text = PICKUP_TEXT.get(event.kind, "+" + event.kind)
-                self._effects.append(_Effect("float", now_ms, now_ms + FLOAT_MS, None, x, y, color, text))
+                self._effects.append(
+                    _Effect("float", now_ms, now_ms + FLOAT_MS, None, x, y, color, text)
+                )
                 self._sound("pickup", event.pid)
             elif kind is Used:
                 self._add("heal", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120))
-                self._add("float", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120), text="+hp")
+                self._add(
+                    "float", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120), text="+hp"
+                )
                 self._sound("heal", event.pid)
-            elif kind is ItemBack:
-                if event.item < len(world.items):
-                    item = world.items[event.item]
-                    color = ITEM_COLORS.get(event.kind, (255, 255, 255))
-                    x, y = item.x / UNITS_PER_PX, item.y / UNITS_PER_PX
-                    self._effects.append(_Effect("pop", now_ms, now_ms + RING_MS, None, x, y, color))
+            elif kind is ItemBack and event.item < len(world.items):
+                item = world.items[event.item]
+                color = ITEM_COLORS.get(event.kind, (255, 255, 255))
+                x, y = item.x / UNITS_PER_PX, item.y / UNITS_PER_PX
+                self._effects.append(_Effect("pop", now_ms, now_ms + RING_MS, None, x, y, color))
 
     def _where(self, pid: int, world: World) -> tuple[float, float]:
         if pid in self._last_pos:
@@ -183,7 +200,9 @@ class Scene:
             return -100.0, -100.0
         return player.x / UNITS_PER_PX, player.y / UNITS_PER_PX
 
-    def _add(self, kind: str, now_ms: float, duration: float, pid: int, world: World, **extra) -> _Effect:
+    def _add(
+        self, kind: str, now_ms: float, duration: float, pid: int, world: World, **extra
+    ) -> _Effect:
         x, y = self._where(pid, world)
         effect = _Effect(kind, now_ms, now_ms + duration, pid, x, y, **extra)
         self._effects.append(effect)
@@ -232,7 +251,9 @@ class Scene:
                 continue
             blit(shadow, (x - 11, y - 3))
             if player.pid == highlight:
-                blit(self._ring, (x - self._ring.get_width() // 2, y - self._ring.get_height() // 2))
+                blit(
+                    self._ring, (x - self._ring.get_width() // 2, y - self._ring.get_height() // 2)
+                )
             if player.fury_until > clock:
                 glow = self._glow
                 glow.set_alpha(190 + round(65 * math.sin(now_ms / 90)))
@@ -278,7 +299,9 @@ class Scene:
             surface.blit(shadow, (x - 12, y - 4))
             surface.blit(sprite, (x - 12, y - 15 + bob))
 
-    def _draw_dead(self, surface: pygame.Surface, tomb: pygame.Surface, player, x: int, y: int, clock: int) -> None:
+    def _draw_dead(
+        self, surface: pygame.Surface, tomb: pygame.Surface, player, x: int, y: int, clock: int
+    ) -> None:
         left = player.respawn_at - clock
         since = RESPAWN_MS - left
         # Rises in fast, fades out as the respawn nears.
@@ -302,7 +325,9 @@ class Scene:
         surface.fill((20, 16, 20), bar)
         fraction = player.hp / MAX_HEALTH_HP
         if fraction > 0:
-            surface.fill(health_color(fraction), (bar.x + 1, bar.y + 1, max(1, round(width * fraction)), 3))
+            surface.fill(
+                health_color(fraction), (bar.x + 1, bar.y + 1, max(1, round(width * fraction)), 3)
+            )
 
     def _draw_effects(self, surface: pygame.Surface, now_ms: float, positions) -> None:
         for effect in self._effects:
@@ -325,21 +350,35 @@ class Scene:
                     # Particles slow as they fly: distance grows like sqrt of time.
                     reach = math.sqrt(age) * 2.2
                     px, py = x + dx * reach, y + dy * reach + 10 * t * t
-                    pygame.draw.circle(surface, color, (round(px), round(py)), max(1, round(size * size_scale)))
-                pygame.draw.circle(surface, (255, 255, 255), (round(x), round(y)), round(6 + 30 * t), 2)
+                    pygame.draw.circle(
+                        surface, color, (round(px), round(py)), max(1, round(size * size_scale))
+                    )
+                pygame.draw.circle(
+                    surface, (255, 255, 255), (round(x), round(y)), round(6 + 30 * t), 2
+                )
             elif kind in ("ring", "pop"):
                 radius = (8 + 24 * t) if kind == "ring" else (4 + 16 * t)
                 width = max(1, round(4 * (1 - t)))
-                pygame.draw.circle(surface, effect.color, (round(x), round(y)), round(radius), width)
+                pygame.draw.circle(
+                    surface, effect.color, (round(x), round(y)), round(radius), width
+                )
                 if kind == "ring":
-                    pygame.draw.circle(surface, (255, 255, 255), (round(x), round(y)), round(radius * 0.6), 1)
+                    pygame.draw.circle(
+                        surface, (255, 255, 255), (round(x), round(y)), round(radius * 0.6), 1
+                    )
             elif kind == "sparkle":
                 star = self.art.item("sparkle")
                 star.set_alpha(round(255 * (1 - t)))
                 for i in range(5):
                     angle = i * 2 * math.pi / 5 + t * 2
                     reach = 4 + 18 * t
-                    surface.blit(star, (round(x + math.cos(angle) * reach) - 12, round(y + math.sin(angle) * reach) - 12))
+                    surface.blit(
+                        star,
+                        (
+                            round(x + math.cos(angle) * reach) - 12,
+                            round(y + math.sin(angle) * reach) - 12,
+                        ),
+                    )
                 star.set_alpha(255)
             elif kind == "heal":
                 for i in range(6):
@@ -486,7 +525,11 @@ def render_map(tile_map: TileMap, art: Art) -> pygame.Surface:
         for tx in range(tile_map.width):
             pick = zlib.crc32(bytes((tx, ty, 7)))
             if wall(tx, ty):
-                tiles = WALL_TOP_TILES if wall(tx, ty + 1) and ty + 1 < tile_map.height else WALL_FACE_TILES
+                tiles = (
+                    WALL_TOP_TILES
+                    if wall(tx, ty + 1) and ty + 1 < tile_map.height
+                    else WALL_FACE_TILES
+                )
             else:
                 tiles = GRASS_TILES if grass[ty][tx] > GRASS_LEVEL else _STONE_WEIGHTED
             surface.blit(art.tiles[tiles[pick % len(tiles)]], (tx * TILE_PX, ty * TILE_PX))
@@ -519,7 +562,9 @@ def render_map(tile_map: TileMap, art: Art) -> pygame.Surface:
         centre = (spawn.x // UNITS_PER_PX, spawn.y // UNITS_PER_PX + 3)
         mark = pygame.Surface((24, 12), pygame.SRCALPHA)
         pygame.draw.ellipse(mark, (0, 0, 0, 55), mark.get_rect())
-        pygame.draw.ellipse(mark, (*ITEM_COLORS.get(spawn.kind, (255, 255, 255)), 70), mark.get_rect(), 1)
+        pygame.draw.ellipse(
+            mark, (*ITEM_COLORS.get(spawn.kind, (255, 255, 255)), 70), mark.get_rect(), 1
+        )
         surface.blit(mark, (centre[0] - 12, centre[1] - 6))
     return surface
 
@@ -545,11 +590,15 @@ def _grass_edges(surface: pygame.Surface, tile_map: TileMap, grass: list[list[fl
                     if dy:
                         y = ty * TILE_PX + (0 if dy < 0 else TILE_PX - 1)
                         end = y - dy * depth
-                        pygame.draw.line(surface, color, (tx * TILE_PX + along, y), (tx * TILE_PX + along, end))
+                        pygame.draw.line(
+                            surface, color, (tx * TILE_PX + along, y), (tx * TILE_PX + along, end)
+                        )
                     else:
                         x = tx * TILE_PX + (0 if dx < 0 else TILE_PX - 1)
                         end = x - dx * depth
-                        pygame.draw.line(surface, color, (x, ty * TILE_PX + along), (end, ty * TILE_PX + along))
+                        pygame.draw.line(
+                            surface, color, (x, ty * TILE_PX + along), (end, ty * TILE_PX + along)
+                        )
 
 
 def _gradient(w: int, h: int, *, vertical: bool) -> pygame.Surface:

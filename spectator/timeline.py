@@ -123,6 +123,14 @@ class Timeline:
             self._fold(len(self.actions), events if collect else None)
         return events
 
+    def advance_index(self, index: int, collect: bool = False) -> list[Event]:
+        """Fold forward until `index` records are folded (a bounded slice of a catch-up)."""
+        events: list[Event] = []
+        index = min(index, len(self.actions))
+        if index > self.pos:
+            self._fold(index, events if collect else None)
+        return events
+
     def step(self) -> list[Event]:
         """Fold exactly one record; no-op at the end of the store."""
         events: list[Event] = []
