@@ -240,8 +240,8 @@ class Renderer:
             y += self._kill_line(marker, world, y, max(0, alpha))
 
     def _kill_line(self, marker: Marker, world: World, y: int, alpha: int) -> int:
-        killer = self._name_surface(marker.pid, world)
-        victim = self._name_surface(marker.other, world)
+        killer = self._name_surface(marker.pid, marker.name, world)
+        victim = self._name_surface(marker.other, marker.other_name, world)
         w = killer.get_width() + victim.get_width() + 46
         line = pygame.Surface((w, 24), pygame.SRCALPHA)
         pygame.draw.rect(line, PANEL, line.get_rect(), border_radius=5)
@@ -252,10 +252,10 @@ class Renderer:
         self.screen.blit(line, (10, y))
         return 28
 
-    def _name_surface(self, pid: int, world: World) -> pygame.Surface:
+    def _name_surface(self, pid: int, name: str, world: World) -> pygame.Surface:
         player = world.players.get(pid)
-        if player is None:
-            return self.text(f"#{pid}", DIM, 18)
+        if player is None or player.name != name:
+            return self.text(name, DIM, 18)
         r, g, b = (player.color >> 16) & 255, (player.color >> 8) & 255, player.color & 255
         # Lift dark colours so names stay readable on the dark panel.
         lift = max(0, 150 - max(r, g, b))
@@ -331,7 +331,7 @@ class Renderer:
         now = _mmss(view.playhead - start) if len(timeline) else "00:00"
         clock = self.text(f"{now} / {_mmss(span if len(timeline) else 0)}", TEXT, 22)
         screen.blit(clock, (bar.right - clock.get_width() - 14, bar.y + 9))
-        help_text = "space pause  +/- speed  ←/→ 5s  N/P marker  K kill-cam  C camera  Z zoom  L live"
+        help_text = "Space pause  +/- speed  Left/Right 5s  N/P marker  K kill-cam  C camera  Z zoom  L live"
         hint = self.text(help_text, DIM, 15)
         screen.blit(hint, (bar.centerx - hint.get_width() // 2, bar.bottom - 17))
 

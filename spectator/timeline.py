@@ -32,7 +32,9 @@ class Marker:
     kind: str  # one of MARKER_KINDS
     pid: int  # the actor: killer, collector, joiner, leaver
     other: int = 0  # the victim of a kill
-    detail: str = ""  # item kind, leave reason
+    detail: str = ""  # item kind; the joiner's or leaver's name
+    name: str = ""  # the actor's name then (a player may have left since)
+    other_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,16 +186,23 @@ class Timeline:
                 self._snapshots.append(replica.copy())
 
     def _mark(self, index: int, ts: int, events: tuple[Event, ...]) -> None:
+        players = self.replica.world.players
+
+        def name(pid: int) -> str:
+            player = players.get(pid)
+            return player.name if player else f"#{pid}"
+
         for event in events:
             kind = type(event)
             if kind is Killed:
-                marker = Marker(ts, index, "kill", event.attacker, event.victim)  # type: ignore[union-attr]
+                killer, victim = event.attacker, event.victim  # type: ignore[union-attr]
+                marker = Marker(ts, index, "kill", killer, victim, "", name(killer), name(victim))
             elif kind is PickedUp:
-                marker = Marker(ts, index, "pickup", event.pid, detail=event.kind)  # type: ignore[union-attr]
-            elif kind is Joined:
-                marker = Marker(ts, index, "join", event.pid, detail=event.name)  # type: ignore[union-attr]
-            elif kind is Left:
-                marker = Marker(ts, index, "leave", event.pid, detail=event.name)  # type: ignore[union-attr]
+                pid = event.pid  # type: ignore[union-attr]
+                marker = Marker(ts, index, "pickup", pid, detail=event.kind, name=name(pid))  # type: ignore[union-attr]
+            elif kind is Joined or kind is Left:
+                pid, who = event.pid, event.name  # type: ignore[union-attr]
+                marker = Marker(ts, index, "join" if kind is Joined else "leave", pid, 0, who, who)
             else:
                 continue
             self.markers.append(marker)

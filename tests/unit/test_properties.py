@@ -31,12 +31,11 @@ TINY = parse_map(
     "tiny",
     "\n".join(
         [
-            "#########",
-            "#S..P..S#",
-            "#...#...#",
-            "#C.....F#",
-            "#S..C..S#",
-            "#########",
+            "#######",
+            "#S.P.S#",
+            "#F.#.C#",
+            "#S.C.S#",
+            "#######",
         ]
     ),
 )
@@ -47,35 +46,37 @@ STRANGER = 424_242  # never joins: its pings advance the clock and nothing else
 MAX_POS = 2**16 - 1
 
 KINDS = (
-    ["join"] * 3
-    + ["move"] * 4
-    + ["approach"] * 4
+    ["join"] * 2
+    + ["move"] * 3
+    + ["approach"] * 5
     + ["teleport"]
-    + ["attack"] * 2
-    + ["aim"] * 3
+    + ["attack"]
+    + ["aim"] * 6
     + ["pickup"] * 3
-    + ["use", "ping", "ping", "leave"]
+    + ["use"] * 2
+    + ["ping", "ping", "leave"]
 )
 
-time_steps = st.one_of(
-    st.sampled_from([0, 1, 16, 50, 100, 100, 250, 420, 500, 1_000, 3_000, 9_000, 10_000, 20_000]),
-    st.integers(-200, 12_000),
+# Mostly game-paced gaps, sometimes long enough for respawns, item timers and timeouts.
+time_steps = st.sampled_from(
+    [0, 1, 16, 33, 50, 100, 100, 150, 250, 300, 420, 500] * 4 + [800, -40, 1_000, 3_000, 5_000, 10_000]
 )
 
 steps = st.tuples(
     time_steps,
     st.sampled_from(KINDS),
     st.integers(0, len(PIDS) - 1),  # who
-    st.sampled_from([1, 1, 1, 1, 1, 2, 0, -1, 7]),  # seq step from the player's last
-    st.sampled_from([0, 0, 0, 0, -30, 40, -2_000, 1_499, 1_501, 5_000]),  # client clock error
+    st.sampled_from([1] * 12 + [2, 0, -1, 7]),  # seq step from the player's last
+    st.sampled_from([0] * 12 + [-30, 40, -2_000, 1_499, 1_501, 5_000]),  # client clock error
     st.integers(-900, 900),  # dx, or step length when approaching
     st.integers(-900, 900),  # dy
     st.integers(0, 7),  # facing
-    st.integers(0, 6),  # item (the tiny map has 4)
+    st.integers(0, 6),  # item (the tiny map has 4); odd: the nearest
     st.integers(0, len(NAMES) - 1),
-    st.sampled_from(["tiny"] * 6 + ["arena", "atlantis"]),
+    st.sampled_from(["tiny"] * 12 + ["arena", "atlantis"]),
+    st.sampled_from([1, 1, 1, 0]),  # a step for a player not in the match: 0 sends it anyway, else joins
 )
-logs = st.lists(steps, min_size=1, max_size=60)
+logs = st.lists(steps, min_size=15, max_size=100)
 
 
 def clamp(value: int, low: int, high: int) -> int:
@@ -95,9 +96,11 @@ def nearest_rival(world: World, pid: int) -> tuple[int, int] | None:
 
 def to_action(world: World, step: tuple, ts: int) -> Action:
     """Turn an abstract step into a codec-valid action, against the world as it is now."""
-    _, kind, who, seq_step, skew, dx, dy, facing, item, name, map_name = step
+    _, kind, who, seq_step, skew, dx, dy, facing, item, name, map_name, rejoin = step
     pid = PIDS[who]
     player = world.players.get(pid)
+    if player is None and rejoin:
+        kind = "join"
     if player is None:
         seq, t, x, y = max(1, seq_step), max(0, 1_000 + skew), 0, 0
     else:
@@ -113,7 +116,7 @@ def to_action(world: World, step: tuple, ts: int) -> Action:
     if kind == "approach":
         target = None
         if player is not None:
-            if facing % 2 and (rival := nearest_rival(world, pid)):
+            if facing % 4 and (rival := nearest_rival(world, pid)):
                 target = rival
             elif world.items:
                 spot = world.items[item % len(world.items)]
@@ -132,6 +135,8 @@ def to_action(world: World, step: tuple, ts: int) -> Action:
         rival = nearest_rival(world, pid) if player is not None else None
         return Attack(pid, seq, t, aim(rival[0] - x, rival[1] - y) if rival else facing)
     if kind == "pickup":
+        if player is not None and world.items and item % 2:  # mostly the nearest item
+            item = min(world.items, key=lambda i: (i.x - x) ** 2 + (i.y - y) ** 2).item_id
         return Pickup(pid, seq, t, item)
     if kind == "use":
         return UseItem(pid, seq, t)

@@ -1,0 +1,75 @@
+"""`python -m game.play` (what `make play` runs): a spectator, a few bots and your window.
+
+The spectator and the bots run as their own processes, exactly as a user would start them;
+closing the player window (or Ctrl+C) ends them too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+from game.__main__ import main as play
+from game.kafka import add_kafka_arguments, settings_from_args
+from game.window import add_window_arguments
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m game.play", description=__doc__.splitlines()[0])
+    parser.add_argument("--name", default=os.environ.get("USER", "player")[:16] or "player")
+    parser.add_argument("--match", default="main")
+    parser.add_argument("--bots", type=int, default=3, help="bot opponents (default 3, 0 for none)")
+    parser.add_argument("--no-spectator", action="store_true")
+    add_kafka_arguments(parser)
+    add_window_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bootstrap = settings_from_args(args).bootstrap
+    common = ["--match", args.match, "--bootstrap", bootstrap]
+    for override in args.kafka_overrides:
+        common += ["-X", override]
+    window = []
+    if args.headless:
+        window.append("--headless")
+    if args.seconds is not None:
+        window += ["--seconds", str(args.seconds + 2)]
+    helpers = []
+    if args.bots > 0:
+        bot_args = ["--count", str(args.bots)]
+        if args.seconds is not None:
+            bot_args += ["--seconds", str(args.seconds + 1)]
+        helpers.append([sys.executable, "-m", "game.bots", *common, *bot_args])
+    if not args.no_spectator:
+        helpers.append([sys.executable, "-m", "spectator", *common, *window])
+    procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL if args.headless else None) for cmd in helpers]
+    player = ["--name", args.name, *common]
+    if args.headless:
+        player.append("--headless")
+    if args.seconds is not None:
+        player += ["--seconds", str(args.seconds)]
+    if args.screenshot:
+        player += ["--screenshot", args.screenshot]
+    try:
+        code = play(player)
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Three headless player clients in one match on the real broker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from game.codec import Skipped, decode
+from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from game.match import new_replica
+from game.world import apply
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTESTED_ITEM = 9  # a fury gem in the middle of the arena
+
+
+def read_log(bootstrap: str, match: str) -> list:
+    reader = MatchReader(KafkaSettings(bootstrap), match)
+    try:
+        end = reader.end_offset()
+        records = []
+        while len(records) < end:
+            records.extend(reader.poll(5_000, 1.0))
+        return records
+    finally:
+        reader.close()
+
+
+def run_players(bootstrap: str, match: str, scripts: dict[str, str], seconds: float) -> dict[str, dict]:
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "game", "--name", name, "--match", match, "--bootstrap", bootstrap]
+            + ["--headless", "--seconds", str(seconds), "--autopilot", script],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, script in scripts.items()
+    }
+    summaries = {}
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=seconds + 60)
+        assert proc.returncode == 0, f"{name} failed: {err[-2000:]}"
+        summaries[name] = json.loads(out.strip().splitlines()[-1])
+    return summaries
+
+
+def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) -> None:
+    ensure_match_topic(KafkaSettings(kafka_bootstrap), match_name)
+    scripts = {
+        "ann": f"goto-item {CONTESTED_ITEM}; grab {CONTESTED_ITEM}; walk west 300; attack",
+        "ben": f"goto-item {CONTESTED_ITEM}; grab {CONTESTED_ITEM}; attack; walk east 300",
+        "cat": "walk south 500; goto-item 3; attack",
+    }
+    summaries = run_players(kafka_bootstrap, match_name, scripts, seconds=9)
+    records = read_log(kafka_bootstrap, match_name)
+
+    # Every client's world equals a fresh fold of the same log prefix.
+    replica = new_replica(match_name)
+    hashes_at = {}
+    wanted = {s["offset"] for s in summaries.values()}
+    for message in records:
+        replica.ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
+        if message.offset() in wanted:
+            hashes_at[message.offset()] = replica.hash()
+    for name, summary in summaries.items():
+        assert summary["hash"] == hashes_at[summary["offset"]], name
+        assert summary["players"] >= 1
+
+    # Each player's actions are in the log exactly once, in sequence order.
+    seqs: dict[int, list[int]] = defaultdict(list)
+    for message in records:
+        action = decode(message.value(), message.key())
+        assert not isinstance(action, Skipped)
+        seqs[action.pid].append(action.seq)
+    for name, summary in summaries.items():
+        assert seqs[summary["pid"]] == list(range(1, summary["sent"] + 1)), name
+
+    # The contested item went to exactly one of the two who reached for it.
+    world = new_replica(match_name).world
+    applied_pickups, refused_pickups = [], []
+    for message in records:
+        action = decode(message.value(), message.key())
+        outcome = apply(world, action, message.timestamp()[1])
+        if action.KIND == "pickup" and action.item == CONTESTED_ITEM:
+            (applied_pickups if outcome.applied else refused_pickups).append((action.pid, outcome.reason))
+    pids = {summaries["ann"]["pid"], summaries["ben"]["pid"]}
+    assert len(applied_pickups) == 1
+    assert applied_pickups[0][0] in pids
+    assert refused_pickups and all(reason == "item_taken" for _, reason in refused_pickups)
+    assert {pid for pid, _ in refused_pickups} | {applied_pickups[0][0]} == pids
+
+
+def test_a_taken_name_is_refused(kafka_bootstrap: str, match_name: str) -> None:
+    ensure_match_topic(KafkaSettings(kafka_bootstrap), match_name)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "game", "--name", "dup", "--match", match_name, "--bootstrap", kafka_bootstrap]
+        + ["--headless", "--seconds", "8"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Wait until the first one has joined (its join is in the log).
+        joined_records = []
+        for _ in range(60):
+            joined_records = read_log(kafka_bootstrap, match_name)
+            if joined_records:
+                break
+            time.sleep(0.2)
+        assert joined_records, "the first player never joined"
+        second = subprocess.run(
+            [sys.executable, "-m", "game", "--name", "dup", "--match", match_name, "--bootstrap", kafka_bootstrap]
+            + ["--headless", "--seconds", "6"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2
+        assert "'dup' is already playing" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.communicate(timeout=60)
