@@ -170,9 +170,7 @@ class Spectator:
         records = self.feed.take()
         if not records:
             return
-        append = self.timeline.append
-        for record in records:
-            append(*record)
+        self.timeline.extend(records)
         first_end = self.feed.first_end
         if first_end is not None and records[-1][0] >= first_end:
             # Arrived live: how far behind the broker's append time we see it.

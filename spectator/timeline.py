@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from game.actions import Action
@@ -75,6 +76,18 @@ class Timeline:
         self.offsets.append(offset)
         stamps.append(ts)
         self.actions.append(decode(value, key))
+
+    def extend(self, records: Iterable[tuple[int, int, bytes | None, bytes | None]]) -> None:
+        """`append` for a batch (offset, ts, key, value), with the lookups hoisted."""
+        add_offset, add_stamp, add_action = self.offsets.append, self.stamps.append, self.actions.append
+        last = self.stamps[-1] if self.stamps else -(2**62)
+        for offset, ts, key, value in records:
+            if ts < last:
+                ts = last
+            last = ts
+            add_offset(offset)
+            add_stamp(ts)
+            add_action(decode(value, key))
 
     def record(self, index: int) -> Record:
         return Record(self.offsets[index], self.stamps[index], self.actions[index])
