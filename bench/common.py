@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -39,9 +40,7 @@ def fresh_match(kind: str) -> str:
 
 
 def consumer_config(settings: KafkaSettings) -> dict[str, object]:
-    return settings.client_config(
-        **{"group.id": f"bench-{uuid.uuid4().hex[:12]}", **CONSUMER_SETTINGS}
-    )
+    return settings.client_config(**{"group.id": f"bench-{uuid.uuid4().hex[:12]}", **CONSUMER_SETTINGS})
 
 
 def delete_matches(settings: KafkaSettings, matches: list[str], timeout: float = 10.0) -> None:
@@ -51,10 +50,8 @@ def delete_matches(settings: KafkaSettings, matches: list[str], timeout: float =
     admin = AdminClient(settings.client_config())
     futures = admin.delete_topics([topic_for(m) for m in matches], operation_timeout=timeout)
     for future in futures.values():
-        try:
+        with contextlib.suppress(KafkaException):  # already gone, or the broker is busy
             future.result(timeout=timeout)
-        except KafkaException:
-            pass
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

@@ -1,4 +1,8 @@
-"""``python -m broker start|stop|status [--port 9092] [--dir .broker]``."""
+"""``python -m broker [cluster] start|stop|status [--port 9092] [--dir .broker]``.
+
+Without ``cluster`` (or ``--cluster``) it runs the single broker; with it, the three-node
+cluster of ``broker/cluster.py``, whose ``--port`` is the base port (default 19192).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,50 @@ import argparse
 import sys
 from pathlib import Path
 
+from broker.cluster import CLUSTER_BASE_PORT, LocalCluster
 from broker.local import DEFAULT_BASE_DIR, DEFAULT_PORT, KAFKA_VERSION, BrokerError, LocalBroker
+
+ACTIONS = ("start", "stop", "status")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m broker",
-        description=f"Run a local single-node KRaft Apache Kafka {KAFKA_VERSION} broker.",
+        description=(
+            f"Run a local KRaft Apache Kafka {KAFKA_VERSION} broker, or a three-node cluster "
+            "(`cluster start`: brokers on ports BASE..BASE+2, controllers on BASE+3..BASE+5)."
+        ),
     )
-    parser.add_argument("command", choices=("start", "stop", "status"))
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="broker port")
+    parser.add_argument("command", choices=(*ACTIONS, "cluster"))
+    parser.add_argument("action", nargs="?", choices=ACTIONS, help="after `cluster`")
+    parser.add_argument("--cluster", action="store_true", help="the same as `cluster ACTION`")
     parser.add_argument(
-        "--controller-port", type=int, default=None, help="KRaft controller port (port+1)"
+        "--port",
+        type=int,
+        help=f"broker port (default {DEFAULT_PORT}), or the cluster's base port ({CLUSTER_BASE_PORT})",
     )
+    parser.add_argument("--controller-port", type=int, default=None, help="KRaft controller port (port+1)")
     parser.add_argument("--dir", type=Path, default=DEFAULT_BASE_DIR, help="state directory")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait on start")
+    parser.add_argument("--timeout", type=float, help="seconds to wait on start (60, cluster 120)")
     args = parser.parse_args(argv)
+    if args.command == "cluster":
+        if args.action is None:
+            parser.error("`cluster` wants an action: start, stop or status")
+        args.command, args.cluster = args.action, True
+    elif args.action is not None:
+        parser.error(f"unexpected {args.action!r} after {args.command!r}")
 
-    broker = LocalBroker(args.port, args.dir, controller_port=args.controller_port)
     try:
+        if args.cluster:
+            base = args.port or CLUSTER_BASE_PORT
+            cluster = LocalCluster(base, args.dir / f"cluster-{base}")
+            if args.command == "start":
+                return _cluster_start(cluster, args.timeout or 120.0)
+            if args.command == "stop":
+                return _cluster_stop(cluster)
+            return _cluster_status(cluster)
+        broker = LocalBroker(args.port or DEFAULT_PORT, args.dir, controller_port=args.controller_port)
+        args.timeout = args.timeout or 60.0
         if args.command == "start":
             return _start(broker, args.timeout)
         if args.command == "stop":
@@ -70,6 +99,44 @@ def _status(broker: LocalBroker) -> int:
     answers = "answers metadata" if status.answers else "does NOT answer metadata"
     print(f"running: pid {status.pid}, {status.bootstrap}, {answers}")
     return 0 if status.answers else 1
+
+
+def _cluster_start(cluster: LocalCluster, timeout: float) -> int:
+    result = cluster.start_verbose(timeout)
+    if result.already_running:
+        print(f"cluster already running (pids {_pids(result.pids)})")
+    else:
+        print(
+            f"Apache Kafka {KAFKA_VERSION} three-node cluster started in {result.seconds:.1f}s "
+            f"(pids {_pids(result.pids)}, logs in {cluster.base_dir})"
+        )
+    print(result.bootstrap)  # last line: the bootstrap list, for scripts
+    return 0
+
+
+def _cluster_stop(cluster: LocalCluster) -> int:
+    stopped = cluster.stop()
+    if not stopped:
+        print(f"no cluster node running (base port {cluster.base_port})")
+    else:
+        print(f"cluster stopped (nodes {', '.join(map(str, stopped))}, base port {cluster.base_port})")
+    return 0
+
+
+def _cluster_status(cluster: LocalCluster) -> int:
+    statuses = cluster.status()
+    for node_id, status in statuses.items():
+        if not status.running:
+            print(f"node {node_id}: not running ({status.bootstrap})")
+            continue
+        answers = "answers metadata" if status.answers else "does NOT answer metadata"
+        print(f"node {node_id}: pid {status.pid}, {status.bootstrap}, {answers}")
+    print(cluster.bootstrap)
+    return 0 if all(s.answers for s in statuses.values()) else 1
+
+
+def _pids(pids: dict[int, int]) -> str:
+    return ", ".join(f"{node_id}:{pid}" for node_id, pid in pids.items())
 
 
 if __name__ == "__main__":

@@ -178,9 +178,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def java_major_version(java: str) -> int | None:
-    out = subprocess.run(
-        [java, "-version"], capture_output=True, text=True, timeout=30, check=False
-    )
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
     if not match:
         return None
@@ -204,6 +202,8 @@ def metadata_answers(bootstrap: str, timeout: float = 3.0) -> bool:
 
 class LocalBroker:
     """One local broker, identified by its port, with its files under ``base_dir``."""
+
+    jvm_opts: tuple[str, ...] = JVM_OPTS
 
     def __init__(
         self,
@@ -267,19 +267,19 @@ class LocalBroker:
         pid = self.pid()
         if pid is not None:
             # Idempotent: our broker is up already (or still coming up: wait for it).
-            self._wait_ready(pid, began, timeout)
+            self.wait_ready(pid, began, timeout)
             return StartResult(self.bootstrap, pid, time.monotonic() - began, True)
-        java = self._check_java()
-        self._check_ports()
-        self._ensure_jars()
+        java = self.check_java()
+        self.check_ports()
+        self.ensure_jars()
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         self._format_storage(java)
-        pid = self._launch(java)
-        self._wait_ready(pid, began, timeout)
+        pid = self.launch(java)
+        self.wait_ready(pid, began, timeout)
         return StartResult(self.bootstrap, pid, time.monotonic() - began, False)
 
-    def _check_java(self) -> str:
+    def check_java(self) -> str:
         java = shutil.which("java")
         if java is None:
             raise BrokerError(JAVA_MISSING)
@@ -288,15 +288,13 @@ class LocalBroker:
             raise BrokerError(f"found Java {major} at {java}, but " + JAVA_MISSING)
         return java
 
-    def _check_ports(self) -> None:
+    def check_ports(self) -> None:
         for port, role in ((self.port, "broker"), (self.controller_port, "controller")):
             if port_is_free(port):
                 continue
-            raise BrokerError(
-                f"port {port} (the {role} port) on 127.0.0.1 is taken" + _advice(port)
-            )
+            raise BrokerError(f"port {port} (the {role} port) on 127.0.0.1 is taken" + _advice(port))
 
-    def _ensure_jars(self) -> None:
+    def ensure_jars(self) -> None:
         # The jars are a pure function of broker/pom.xml: fetch again only when it changed.
         stamp = self.lib_dir / ".pom.sha256"
         want = hashlib.sha256((BROKER_SRC / "pom.xml").read_bytes()).hexdigest()
@@ -331,7 +329,7 @@ class LocalBroker:
                 "mvn could not fetch the Kafka jars (exit "
                 f"{done.returncode}); run `cd broker && mvn -B dependency:copy-dependencies "
                 f"-DincludeScope=runtime -DoutputDirectory={self.lib_dir}` to see why",
-                log_tail=_tail(done.stdout + done.stderr),
+                log_tail=tail(done.stdout + done.stderr),
             )
         (fresh / ".pom.sha256").write_text(want)
         shutil.rmtree(self.lib_dir, ignore_errors=True)
@@ -340,9 +338,7 @@ class LocalBroker:
     def _write_config(self) -> None:
         template = Template((BROKER_SRC / "server.properties").read_text())
         self.config_path.write_text(
-            template.substitute(
-                port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
-            )
+            template.substitute(port=self.port, controller_port=self.controller_port, data_dir=self.data_dir)
         )
         self.log4j_path.write_text(LOG4J2_PROPERTIES)
 
@@ -369,20 +365,20 @@ class LocalBroker:
         if done.returncode != 0:
             raise BrokerError(
                 f"formatting the broker storage in {self.data_dir} failed (exit {done.returncode})",
-                log_tail=_tail(done.stdout + done.stderr),
+                log_tail=tail(done.stdout + done.stderr),
             )
         marker.write_text(str(self.controller_port))
 
     def _java_argv(self, java: str) -> list[str]:
         return [
             java,
-            *JVM_OPTS,
+            *self.jvm_opts,
             f"-Dlog4j2.configurationFile={self.log4j_path}",
             "-cp",
             str(self.lib_dir / "*"),
         ]
 
-    def _launch(self, java: str) -> int:
+    def launch(self, java: str) -> int:
         argv = [*self._java_argv(java), "kafka.Kafka", str(self.config_path)]
         with open(self.log_path, "wb") as log, open(os.devnull, "rb") as devnull:
             # New session: the broker outlives this command and ignores its Ctrl-C.
@@ -397,7 +393,7 @@ class LocalBroker:
         self.pid_path.write_text(f"{self._proc.pid}\n")
         return self._proc.pid
 
-    def _wait_ready(self, pid: int, began: float, timeout: float) -> None:
+    def wait_ready(self, pid: int, began: float, timeout: float) -> None:
         deadline = began + timeout
         while time.monotonic() < deadline:
             if self._proc is not None:
@@ -409,10 +405,9 @@ class LocalBroker:
                 self.pid_path.unlink(missing_ok=True)
                 log = _read(self.log_path)
                 raise BrokerError(
-                    f"the broker (pid {pid}) exited while starting{_cause(log)}: "
-                    f"see {self.log_path}",
+                    f"the broker (pid {pid}) exited while starting{_cause(log)}: see {self.log_path}",
                     exit_code=1,
-                    log_tail=_tail(log),
+                    log_tail=tail(log),
                 )
             # Wait for the listener first: librdkafka would otherwise retry in the background.
             if port_accepts(self.port) and metadata_answers(self.bootstrap, timeout=2.0):
@@ -422,7 +417,7 @@ class LocalBroker:
             f"the broker (pid {pid}) did not answer on {self.bootstrap} within {timeout:.0f}s: "
             f"see {self.log_path}, or `python -m broker stop --port {self.port}`",
             exit_code=1,
-            log_tail=_tail(_read(self.log_path)),
+            log_tail=tail(_read(self.log_path)),
         )
 
     # -- stop ------------------------------------------------------------------------------
@@ -433,16 +428,16 @@ class LocalBroker:
         if pid is None:
             return False
         os.kill(pid, signal.SIGTERM)
-        if not self._wait_exit(pid, timeout):
+        if not self.wait_exit(pid, timeout):
             os.kill(pid, signal.SIGKILL)
-            self._wait_exit(pid, 10.0)
+            self.wait_exit(pid, 10.0)
         self.pid_path.unlink(missing_ok=True)
         if self._proc is not None and self._proc.pid == pid:
             self._proc.wait(timeout=10)  # reap our child: no zombie, no ResourceWarning
         self._proc = None
         return True
 
-    def _wait_exit(self, pid: int, timeout: float) -> bool:
+    def wait_exit(self, pid: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.pid == pid:
@@ -494,5 +489,5 @@ def _cause(log: str) -> str:
     return ""
 
 
-def _tail(text: str, lines: int = 25) -> str:
+def tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])

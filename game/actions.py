@@ -21,6 +21,7 @@ class Join:
     color: int  # 0xRRGGBB
     epoch_ms: int  # the client's wall clock at join, for humans reading the log
     map_name: str
+    auth: bytes = b""  # the tip of the player's hash chain; empty: actions are unsigned
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Move:
     x: int  # units (1/16 px)
     y: int
     facing: int  # 0..7, clockwise from north
+    auth: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class Attack:
     seq: int
     t: int
     facing: int
+    auth: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class Pickup:
     seq: int
     t: int
     item: int
+    auth: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,7 @@ class UseItem:
     pid: int
     seq: int
     t: int
+    auth: bytes = b""  # the player's next hash-chain token (game/auth.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,7 @@ class Ping:
     pid: int
     seq: int
     t: int
+    auth: bytes = b""  # the player's next hash-chain token (game/auth.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,7 @@ class Leave:
     pid: int
     seq: int
     t: int
+    auth: bytes = b""  # the player's next hash-chain token (game/auth.py)
 
 
 Action = Join | Move | Attack | Pickup | UseItem | Ping | Leave

@@ -105,7 +105,8 @@ def add_bots(crowd: Crowd, count: int, seed: int, rate: float, prefix: str) -> N
     rng = random.Random(seed)
     for i in range(count):
         bot_rng = random.Random(rng.getrandbits(64))
-        agent = PlayerAgent(f"{prefix}{i + 1:02d}"[:16], crowd.map_name, pid=random_pid(bot_rng))
+        # A shorter chain than a human's: hundreds of bots build theirs at start-up.
+        agent = PlayerAgent(f"{prefix}{i + 1:02d}"[:16], crowd.map_name, pid=random_pid(bot_rng), chain_length=1 << 14)
         agent.move_interval_ms = 1000 / rate
         crowd.add(Member(agent, BotBrain(bot_rng), join_at_ms=i * 25))
 

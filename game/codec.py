@@ -1,16 +1,22 @@
 """The wire format: one msgpack record per action, versioned, small, and safe to decode.
 
-Version 2 (current) is a positional array, so a move is about two dozen bytes:
+Version 3 (current) is a positional array whose first element packs the version and the
+action type into one byte (0x30 | type), so a move with its auth token is 32 bytes:
 
-    [2, type, pid, seq, t, ...payload]
-    join   (1): name, color, epoch_ms, map_name
+    [0x30 | type, pid, seq, t, ...payload, auth?]
+    join   (1): name, color, epoch_ms, map_name, auth_tip?
     move   (2): x, y, facing          (x, y in 1/16 px)
     attack (3): facing
     pickup (4): item
     use    (5), ping (6), leave (7): no payload
 
-Version 1 is the first format this project wrote: a map with named fields and positions
-in float pixels. Readers upgrade it to the same actions, so old matches keep replaying.
+`auth` (8 bytes) is the player's next hash-chain token and `auth_tip` the chain's tip,
+published at join (see game/auth.py); players who join without a tip send no tokens.
+
+Older versions stay readable and are upgraded to the same actions, so old matches keep
+replaying: version 2 was the same array with the version and type as two elements
+(`[2, type, pid, seq, t, ...]`, no auth); version 1 was a map with named fields and
+positions in float pixels.
 
 Decoding never raises: a record that is not a valid action comes back as `Skipped` with
 a reason, and msgpack's size limits keep a hostile header from asking for gigabytes.
@@ -19,6 +25,7 @@ a reason, and msgpack's size limits keep a hostile header from asking for gigaby
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,19 +34,15 @@ import msgpack
 from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
 from game.constants import MAX_NAME_CHARS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_RECORD_BYTES = 256
+AUTH_BYTES = 8
 
-TYPE_CODES: dict[type, int] = {
-    Join: 1,
-    Move: 2,
-    Attack: 3,
-    Pickup: 4,
-    UseItem: 5,
-    Ping: 6,
-    Leave: 7,
-}
+TYPE_CODES: dict[type, int] = {Join: 1, Move: 2, Attack: 3, Pickup: 4, UseItem: 5, Ping: 6, Leave: 7}
 KIND_CODES = {cls.KIND: code for cls, code in TYPE_CODES.items()}
+_V3 = SCHEMA_VERSION << 4
+_V3_MOVE = _V3 | 2
+_PAYLOAD_LEN = {1: 4, 2: 3, 3: 1, 4: 1, 5: 0, 6: 0, 7: 0}
 
 _MAX_PID = 2**32 - 1
 _MAX_SEQ = 2**31 - 1
@@ -67,9 +70,9 @@ _packer = msgpack.Packer()
 
 
 def encode(action: Action) -> bytes:
-    """Pack an action as a version 2 record."""
+    """Pack an action as a current (version 3) record."""
     code = TYPE_CODES[type(action)]
-    head = [SCHEMA_VERSION, code, action.pid, action.seq, action.t]
+    head: list[Any] = [_V3 | code, action.pid, action.seq, action.t]
     if code == 2:
         head += (action.x, action.y, action.facing)  # type: ignore[union-attr]
     elif code == 3:
@@ -78,7 +81,15 @@ def encode(action: Action) -> bytes:
         head.append(action.item)  # type: ignore[union-attr]
     elif code == 1:
         head += (action.name, action.color, action.epoch_ms, action.map_name)  # type: ignore[union-attr]
+    if action.auth:
+        head.append(action.auth)
     return _packer.pack(head)
+
+
+def encode_v2(action: Action) -> bytes:
+    """Pack an action in the old version 2 format (kept to build and test old recordings)."""
+    current = msgpack.unpackb(encode(replace(action, auth=b"")))  # version 2 had no auth
+    return msgpack.packb([2, TYPE_CODES[type(action)], *current[1:]])
 
 
 def record_key(pid: int) -> bytes:
@@ -98,7 +109,7 @@ def decode(value: bytes | None, key: bytes | None = None) -> Action | Skipped:
         obj = msgpack.unpackb(
             value,
             max_str_len=64,
-            max_bin_len=0,
+            max_bin_len=AUTH_BYTES,
             max_array_len=16,
             max_map_len=16,
             max_ext_len=0,
@@ -108,9 +119,7 @@ def decode(value: bytes | None, key: bytes | None = None) -> Action | Skipped:
         return MALFORMED
     try:
         if type(obj) is list:
-            if not obj or obj[0] != SCHEMA_VERSION or type(obj[0]) is not int:
-                return UNKNOWN_VERSION
-            action = _from_v2(obj)
+            action = _from_array(obj)
         elif type(obj) is dict:
             if obj.get("v") != 1 or type(obj.get("v")) is not int:
                 return UNKNOWN_VERSION
@@ -138,10 +147,11 @@ def _name(value: object) -> str:
     return value
 
 
-def _from_v2(obj: list) -> Action | Skipped:
-    if len(obj) == 8 and obj[1] == 2:
+def _from_array(obj: list) -> Action | Skipped:
+    head = obj[0]
+    if head == _V3_MOVE and len(obj) == 8:
         # Moves are most of every log: checked inline, the replay rate depends on it.
-        _, _, pid, seq, t, x, y, facing = obj
+        _, pid, seq, t, x, y, facing, auth = obj
         if (
             type(pid) is int
             and type(seq) is int
@@ -149,40 +159,55 @@ def _from_v2(obj: list) -> Action | Skipped:
             and type(x) is int
             and type(y) is int
             and type(facing) is int
+            and type(auth) is bytes
             and 0 < pid <= _MAX_PID
             and 0 < seq <= _MAX_SEQ
             and 0 <= t <= _MAX_T
             and 0 <= x <= _MAX_POS
             and 0 <= y <= _MAX_POS
             and 0 <= facing <= 7
+            and len(auth) == AUTH_BYTES
         ):
-            return Move(pid, seq, t, x, y, facing)
+            return Move(pid, seq, t, x, y, facing, auth)
         return BAD_FIELD
-    code = obj[1]
-    pid = _int(obj[2], 1, _MAX_PID)
-    seq = _int(obj[3], 1, _MAX_SEQ)
-    t = _int(obj[4], 0, _MAX_T)
-    if code == 3 and len(obj) == 6:
-        return Attack(pid, seq, t, _int(obj[5], 0, 7))
-    if code == 4 and len(obj) == 6:
-        return Pickup(pid, seq, t, _int(obj[5], 0, 255))
-    if code == 6 and len(obj) == 5:
-        return Ping(pid, seq, t)
-    if code == 5 and len(obj) == 5:
-        return UseItem(pid, seq, t)
-    if code == 1 and len(obj) == 9:
+    if type(head) is not int:
+        return UNKNOWN_VERSION
+    if head >> 4 == SCHEMA_VERSION:
+        code, fields, may_sign = head & 0xF, obj[1:], True
+    elif head == 2 and len(obj) > 1:
+        code, fields, may_sign = obj[1], obj[2:], False
+    else:
+        return UNKNOWN_VERSION
+    payload = _PAYLOAD_LEN.get(code)
+    if payload is None:
+        return UNKNOWN_TYPE
+    auth = b""
+    extra = len(fields) - 3 - payload
+    if extra == 1 and may_sign:
+        auth = fields.pop()
+        if type(auth) is not bytes or len(auth) != AUTH_BYTES:
+            return BAD_FIELD
+    elif extra != 0:
+        return BAD_FIELD
+    pid = _int(fields[0], 1, _MAX_PID)
+    seq = _int(fields[1], 1, _MAX_SEQ)
+    t = _int(fields[2], 0, _MAX_T)
+    if code == 2:
+        return Move(pid, seq, t, _int(fields[3], 0, _MAX_POS), _int(fields[4], 0, _MAX_POS), _int(fields[5], 0, 7), auth)
+    if code == 3:
+        return Attack(pid, seq, t, _int(fields[3], 0, 7), auth)
+    if code == 4:
+        return Pickup(pid, seq, t, _int(fields[3], 0, 255), auth)
+    if code == 6:
+        return Ping(pid, seq, t, auth)
+    if code == 5:
+        return UseItem(pid, seq, t, auth)
+    if code == 1:
+        name, color, epoch_ms, map_name = fields[3:7]
         return Join(
-            pid,
-            seq,
-            t,
-            _name(obj[5]),
-            _int(obj[6], 0, 0xFFFFFF),
-            _int(obj[7], 0, _MAX_EPOCH_MS),
-            _name(obj[8]),
+            pid, seq, t, _name(name), _int(color, 0, 0xFFFFFF), _int(epoch_ms, 0, _MAX_EPOCH_MS), _name(map_name), auth
         )
-    if code == 7 and len(obj) == 5:
-        return Leave(pid, seq, t)
-    return UNKNOWN_TYPE if code not in range(1, 8) else BAD_FIELD
+    return Leave(pid, seq, t, auth)
 
 
 _V1_FACINGS = {
@@ -270,4 +295,5 @@ def encode_v1(action: Action) -> bytes:
 def to_json_dict(action: Action) -> dict[str, Any]:
     """The action as plain JSON-friendly fields (for --jsonl and the wire-size benchmark)."""
     fields = {name: getattr(action, name) for name in action.__slots__}  # type: ignore[union-attr]
+    fields["auth"] = fields["auth"].hex()
     return {"type": action.KIND, **fields}

@@ -24,6 +24,7 @@ from game.constants import (
     PICKUP_RANGE_UNITS,
     UNITS_PER_PX,
 )
+from game.auth import HashChain
 from game.grid import CollisionGrid
 from game.world import Outcome, Player, World
 
@@ -65,6 +66,7 @@ class PlayerAgent:
         color: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        chain_length: int | None = 1 << 18,
     ) -> None:
         self.name = name
         self.map_name = map_name
@@ -74,6 +76,9 @@ class PlayerAgent:
         self._wall_clock = wall_clock
         self._started = clock()
         self.seq = 0
+        # Signs every action so no one else can act as this player (None: unsigned).
+        self.chain = HashChain(chain_length) if chain_length else None
+        self._join_seq = 0
         self.sent_at: dict[int, float] = {}  # seq -> local send time, for the round trip
         self.rtt_ms: float | None = None
         self.joined = False
@@ -95,6 +100,8 @@ class PlayerAgent:
 
     def act(self, intent: Intent, world: World, dt_ms: float) -> list[Action]:
         """Turn one frame's intent into predicted movement and the actions to send."""
+        if self.chain_spent:
+            return self.renew()
         self.reconcile(world)  # first: a respawn or refusal moves us before we walk on
         me = world.players.get(self.pid)
         out: list[Action | None] = []
@@ -138,7 +145,7 @@ class PlayerAgent:
     def now_ms(self) -> float:
         return (self._clock() - self._started) * 1000
 
-    def _stamp(self) -> tuple[int, int]:
+    def _stamp(self) -> tuple[int, int, bytes]:
         self.seq += 1
         now = self.now_ms()
         self.sent_at[self.seq] = now
@@ -146,13 +153,34 @@ class PlayerAgent:
         if len(self.sent_at) > 4096:  # actions that never came back (e.g. lost in an outage)
             for old in sorted(self.sent_at)[:2048]:
                 del self.sent_at[old]
-        return self.seq, int(now)
+        if self.chain is None:
+            return self.seq, int(now), b""
+        if not self._join_seq:
+            self._join_seq = self.seq
+            return self.seq, int(now), self.chain.tip
+        return self.seq, int(now), self.chain.token(self.seq - self._join_seq)
 
     # --- actions ---
 
+    @property
+    def chain_spent(self) -> bool:
+        """True when the hash chain is nearly spent: leave and join again with `renew`."""
+        return self.chain is not None and self._join_seq > 0 and self.seq - self._join_seq >= self.chain.length - 2
+
+    def renew(self) -> list[Action]:
+        """Leave with the old identity and join again with a new id and a fresh chain."""
+        leave = self.leave()
+        self.pid = random_pid()
+        self.chain = HashChain(self.chain.length if self.chain else 1 << 16)
+        self.seq = self._join_seq = 0
+        self.joined = False
+        self.sent_at.clear()
+        self._pending_moves.clear()
+        return [leave, self.join()]
+
     def join(self) -> Join:
-        seq, t = self._stamp()
-        return Join(self.pid, seq, t, self.name, self.color, int(self._wall_clock() * 1000), self.map_name)
+        seq, t, tip = self._stamp()
+        return Join(self.pid, seq, t, self.name, self.color, int(self._wall_clock() * 1000), self.map_name, tip)
 
     def attack(self) -> Attack | None:
         """An attack in the facing direction, or None while the local cooldown runs."""
@@ -160,26 +188,26 @@ class PlayerAgent:
         if now < self._next_attack_ms:
             return None
         self._next_attack_ms = now + ATTACK_COOLDOWN_MS + 5  # a hair over, as the log judges it
-        seq, t = self._stamp()
-        return Attack(self.pid, seq, t, self.facing)
+        seq, t, auth = self._stamp()
+        return Attack(self.pid, seq, t, self.facing, auth)
 
     def use_potion(self, me: Player | None) -> UseItem | None:
         if me is None or not me.alive or me.potions == 0 or me.hp >= MAX_HEALTH_HP:
             return None
-        seq, t = self._stamp()
-        return UseItem(self.pid, seq, t)
+        seq, t, auth = self._stamp()
+        return UseItem(self.pid, seq, t, auth)
 
     def leave(self) -> Leave:
-        seq, t = self._stamp()
-        return Leave(self.pid, seq, t)
+        seq, t, auth = self._stamp()
+        return Leave(self.pid, seq, t, auth)
 
     def heartbeat(self, me: Player | None) -> Ping | None:
         """A ping when quiet for a while, or often while dead so the respawn fires on time."""
         interval = 250 if me is not None and not me.alive else HEARTBEAT_MS / 2
         if self.now_ms() - self._last_sent_ms < interval:
             return None
-        seq, t = self._stamp()
-        return Ping(self.pid, seq, t)
+        seq, t, auth = self._stamp()
+        return Ping(self.pid, seq, t, auth)
 
     def walk(self, grid: CollisionGrid, direction: tuple[float, float], dt_ms: float, me: Player | None) -> None:
         """Predict one step of walking in `direction` (any length; normalised here)."""
@@ -203,9 +231,9 @@ class PlayerAgent:
             return None
         self._last_move_sent_ms = now
         self._sent_x, self._sent_y, self._sent_facing = self.x, self.y, self.facing
-        seq, t = self._stamp()
+        seq, t, auth = self._stamp()
         self._pending_moves.append(seq)
-        return Move(self.pid, seq, t, self.x, self.y, self.facing)
+        return Move(self.pid, seq, t, self.x, self.y, self.facing, auth)
 
     def items_in_reach(self, world: World, me: Player | None) -> list[int]:
         """Items the player is standing on, as this client sees them, not asked for lately."""
@@ -227,8 +255,8 @@ class PlayerAgent:
 
     def grab(self, item_id: int) -> Pickup:
         """A pickup regardless of what this client sees (the log decides)."""
-        seq, t = self._stamp()
-        return Pickup(self.pid, seq, t, item_id)
+        seq, t, auth = self._stamp()
+        return Pickup(self.pid, seq, t, item_id, auth)
 
     # --- reconciliation ---
 

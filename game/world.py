@@ -7,8 +7,9 @@ reads no clock but `ts`, so every reader of the same log holds the same world, w
 `world_hash` lets anyone check.
 
 For speed (a replay folds hundreds of thousands of actions a second) the world is updated
-in place; a rejected action changes nothing but the passage of time, and `World.copy()`
-takes a snapshot. Time-based rules (respawns, item timers, dead clients) fire lazily when
+in place; a rejected action changes nothing but the passage of time (a signed player's
+rejected action also spends its sequence number and token), and `World.copy()` takes a
+snapshot. Time-based rules (respawns, item timers, dead clients) fire lazily when
 the clock passes them, so they depend only on the log.
 
 Two clocks: world timers use the broker's append time. Per-player rate rules (speed,
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from hashlib import blake2b
 from math import isqrt
 
 import msgpack
 
 from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.auth import TOKEN_BYTES, verify
 from game.constants import (
     ATTACK_COOLDOWN_MS,
     ATTACK_DAMAGE_HP,
@@ -187,6 +190,7 @@ class Player:
         "budget_at",
         "last_seen",
         "joined_at",
+        "auth",
     )
 
     def __init__(
@@ -217,6 +221,7 @@ class Player:
         self.budget_at = ts
         self.last_seen = ts
         self.joined_at = ts
+        self.auth = b""  # last accepted hash-chain token (the tip at join); empty: unsigned
 
     def copy(self) -> Player:
         clone = Player.__new__(Player)
@@ -311,11 +316,19 @@ def apply(world: World, action: Action, ts: int) -> Outcome:
         return _reject("not_joined", events)
     if action.seq <= player.seq:
         return _reject("duplicate", events)
+    if player.auth:
+        token = action.auth
+        steps = action.seq - player.seq
+        if steps == 1:  # the common case, inlined: one hash per action
+            if len(token) != TOKEN_BYTES or blake2b(token, digest_size=TOKEN_BYTES).digest() != player.auth:
+                return _reject("forged", events)
+        elif not verify(token, steps, player.auth):
+            return _reject("forged", events)
     at = player.clock_base + action.t
     if at > ts + CLOCK_SKEW_MS:
-        return _reject("clock_ahead", events)
+        return _spend(player, action, "clock_ahead", events)
     if at < player.last_at:
-        return _reject("clock_backwards", events)
+        return _spend(player, action, "clock_backwards", events)
 
     if kind is Move:
         reason = _move(world, player, action, at)  # type: ignore[arg-type]
@@ -333,11 +346,21 @@ def apply(world: World, action: Action, ts: int) -> Outcome:
     else:
         reason = "unknown_action"
     if reason:
-        return _reject(reason, events)
+        return _spend(player, action, reason, events)
     player.seq = action.seq
+    player.auth = action.auth
     player.last_at = at
     player.last_seen = ts
     return Outcome(True, "", tuple(events)) if events else APPLIED
+
+
+def _spend(player: Player, action: Action, reason: str, events: list[Event] | None) -> Outcome:
+    """Reject a genuine action of a signed player: its token is public now, so it is spent
+    (the sequence moves on) or anyone could replay it with other content."""
+    if player.auth:
+        player.seq = action.seq
+        player.auth = action.auth
+    return _reject(reason, events)
 
 
 def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Outcome:
@@ -356,6 +379,7 @@ def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Ou
         return _reject("match_full", events)
     player = Player(action.pid, action.name, action.color, 0, 0, ts, action.t, action.seq)
     player.x, player.y = _spawn_point(world, player)
+    player.auth = action.auth
     world.players[action.pid] = player
     world.names[action.name] = action.pid
     world.next_timer = min(world.next_timer, ts + PRESENCE_TIMEOUT_MS)

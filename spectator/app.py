@@ -21,6 +21,7 @@ from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
 
 CATCH_UP_SLICE = 2_000  # records folded between clock checks while catching up
 EFFECTS_LIMIT = 3_000  # more records than this in one frame: fold them without effects
+CATCH_UP_DRAW_S = 0.1  # frame interval while catching up
 PROGRESS_AFTER_S = 0.3  # show the catch-up bar only when it takes longer than this
 KILL_CAM_LEAD_MS = 4_000
 SEEK_STEP_MS = 5_000
@@ -66,9 +67,7 @@ def _print_matches(settings: KafkaSettings) -> int:
 
 
 class Spectator:
-    def __init__(
-        self, args: argparse.Namespace, settings: KafkaSettings, match: str, screen
-    ) -> None:  # noqa: ANN001
+    def __init__(self, args: argparse.Namespace, settings: KafkaSettings, match: str, screen) -> None:  # noqa: ANN001
         from spectator.render import Renderer
         from spectator.timeline import Timeline
 
@@ -105,7 +104,7 @@ class Spectator:
 
         self.feed.start()
         clock = pygame.time.Clock()
-        started = last = time.perf_counter()
+        started = last = last_draw = time.perf_counter()
         try:
             while True:
                 now = time.perf_counter()
@@ -115,14 +114,23 @@ class Spectator:
                     break
                 if self._should_stop(now - started):
                     break
+                before = self.timeline.pos
                 self._ingest(now)
                 self._advance(now, dt_ms)
-                self._draw(now, dt_ms)
-                pygame.display.flip()
-                self.frames += 1
-                self.frame_ms = (time.perf_counter() - now) * 1000
-                busy = self.catching_since is not None or self.playback.max_speed
-                clock.tick(0 if busy and self.args.headless else FPS)
+                catching = self.catching_since is not None
+                # Catching up, a few frames a second are enough for the progress bar: every
+                # frame drawn is time (and the GIL) taken from reading and folding.
+                if not catching or now - last_draw >= CATCH_UP_DRAW_S:
+                    self._draw(now, (now - last_draw) * 1000 if catching else dt_ms)
+                    pygame.display.flip()
+                    self.frames += 1
+                    self.frame_ms = (time.perf_counter() - now) * 1000
+                    last_draw = now
+                if catching:
+                    if self.timeline.pos == before:
+                        time.sleep(0.002)  # nothing arrived yet: let the feed thread read
+                else:
+                    clock.tick(0 if self.playback.max_speed and self.args.headless else FPS)
         except KeyboardInterrupt:
             self.exit_code = 130 if not self.args.headless else 0
         finally:
@@ -188,6 +196,8 @@ class Spectator:
     def _advance(self, now: float, dt_ms: float) -> None:
         timeline, playback = self.timeline, self.playback
         before = timeline.pos
+        if timeline.stamps and playback.playhead < timeline.start_ts:
+            playback.playhead = timeline.start_ts  # a replay starts at the first record, not at 1970
         target = playback.tick(dt_ms, self._broker_now(), timeline.live_edge_ts, self._caught_up())
         if playback.paused:
             self.catching_since = None
@@ -291,7 +301,7 @@ class Spectator:
             self.scoreboard = not self.scoreboard
 
     def _shown_time(self) -> float:
-        return float(self.timeline.head_ts) if self.playback.live else self.playback.playhead
+        return float(self.timeline.live_edge_ts) if self.playback.live else self.playback.playhead
 
     def seek(self, ms: float) -> None:
         """Show the match at broker time `ms`; past the newest record means live."""
@@ -347,7 +357,7 @@ class Spectator:
             match=self.match,
             timeline=timeline,
             mode=playback.mode,
-            speed=playback.speed_label() + (f"  delay {playback.delay_ms / 1000:g}s" if playback.delay_ms else ""),
+            speed=playback.speed_label() + (f"  delay {delay:g}s" if (delay := self.args.delay) else ""),
             playhead=shown,
             lag_ms=max(0.0, timeline.live_edge_ts - timeline.head_ts),
             lag_records=self._lag_records(),

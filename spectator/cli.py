@@ -27,15 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a Kafka Arena match from its log: live, or replayed and rewound.",
     )
     parser.add_argument("--match", help="the match to watch (none: pick one from the broker)")
-    parser.add_argument(
-        "--from-start", action="store_true", help="replay from the beginning instead of live"
-    )
-    parser.add_argument(
-        "--speed", type=parse_speed, default=1.0, help="replay speed (default 1, or 'max')"
-    )
-    parser.add_argument(
-        "--exit-at-end", action="store_true", help="quit once the end of the log is shown"
-    )
+    parser.add_argument("--from-start", action="store_true", help="replay from the beginning instead of live")
+    parser.add_argument("--speed", type=parse_speed, default=1.0, help="replay speed (default 1, or 'max')")
+    parser.add_argument("--exit-at-end", action="store_true", help="quit once the end of the log is shown")
     parser.add_argument(
         "--delay", type=float, default=0.0, metavar="SECONDS", help="stay this far behind live"
     )

@@ -20,7 +20,8 @@ RawRecord = tuple[int, int, bytes | None, bytes | None]  # offset, ts, key, valu
 
 BATCH = 5_000
 UNREACHABLE, NO_MATCH, OK, CONNECTING = "unreachable", "no_match", "ok", "connecting"
-_NO_MATCH_CODES = {KafkaError._UNKNOWN_PARTITION, KafkaError.UNKNOWN_TOPIC_OR_PART}
+# librdkafka's own codes start with an underscore; this one is public API all the same.
+_NO_MATCH_CODES = {KafkaError._UNKNOWN_PARTITION, KafkaError.UNKNOWN_TOPIC_OR_PART}  # noqa: SLF001
 
 
 def quiet(settings: KafkaSettings) -> KafkaSettings:

@@ -62,8 +62,6 @@ def _brawl(
         ts += 1
         if offset >= records:
             return
-    grid = world.grid
-    assert grid is not None
     while True:
         ts += TICK_MS
         for pid in list(seqs):
@@ -83,9 +81,9 @@ def _brawl(
 
 def _decide(world, me, pid: int, seq: int, t: int, next_swing: dict[int, int], rng) -> Action:  # noqa: ANN001
     for item in world.items:
-        if world.item_present(item) and (item.x - me.x) ** 2 + (item.y - me.y) ** 2 <= PICKUP_RANGE_UNITS**2:
-            if item.kind != "potion" or me.potions < 3:
-                return Pickup(pid, seq, t, item.item_id)
+        near = (item.x - me.x) ** 2 + (item.y - me.y) ** 2 <= PICKUP_RANGE_UNITS**2
+        if near and world.item_present(item) and (item.kind != "potion" or me.potions < 3):
+            return Pickup(pid, seq, t, item.item_id)
     rivals = [p for p in world.players.values() if p is not me and p.alive]
     if rivals:
         target = min(rivals, key=lambda p: (p.x - me.x) ** 2 + (p.y - me.y) ** 2)

@@ -103,9 +103,7 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
         reader.close()
 
 
-def _wait_for_log(
-    reader: MatchReader, settings: KafkaSettings, args: argparse.Namespace
-) -> int | None:
+def _wait_for_log(reader: MatchReader, settings: KafkaSettings, args: argparse.Namespace) -> int | None:
     """The log's end offset, waiting (live) or giving up (--exit-at-end) while it is away."""
     said = ""
     while True:
@@ -153,7 +151,8 @@ def text_lines(seen: Seen, lookup: Lookup) -> list[str]:
     head = f"[{clock(ms)}] #{offset}"
     if type(action) is Skipped:
         return [f"{head} skipped record at offset {offset}: {action.reason}"]  # type: ignore[union-attr]
-    assert outcome is not None
+    if outcome is None:  # only skipped records come without an outcome
+        return [f"{head} {action.KIND} (not folded)"]
     names = _Names(seen.name, action.pid, lookup)  # type: ignore[union-attr]
     # Timers the record's arrival fired (respawns, items back, timeouts) come before it.
     own = (Hit, Killed, Joined, PickedUp, Used)
@@ -194,8 +193,7 @@ def _describe(action: Action, outcome: Outcome, names: _Names) -> str:
         said = f"{who} attacked {FACING_NAMES[action.facing]}"  # type: ignore[union-attr]
         if outcome.applied:
             said += ": " + (
-                ", ".join(f"hit {names.of(h.victim)} for {h.damage} (hp {h.hp})" for h in hits)
-                or "missed"
+                ", ".join(f"hit {names.of(h.victim)} for {h.damage} (hp {h.hp})" for h in hits) or "missed"
             )
         return said
     if kind is Pickup:
@@ -234,7 +232,8 @@ def json_lines(seen: Seen, lookup: Lookup) -> list[str]:
     if type(action) is Skipped:
         record = {**base, "type": "skipped", "reason": action.reason}  # type: ignore[union-attr]
         return [json.dumps(record)]
-    assert outcome is not None
+    if outcome is None:  # only skipped records come without an outcome
+        return []
     record = {**base, "player": seen.name, **to_json_dict(action)}  # type: ignore[arg-type]
     record |= {
         "applied": outcome.applied,

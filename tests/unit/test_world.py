@@ -339,7 +339,7 @@ def test_sustained_overspeed_is_rejected_too_fast_and_leaves_the_player_in_place
     match.place(1, OPEN_X, OPEN_Y)
     step = SPEED_UNITS_PER_S * 3 // 20  # 1.5 x the speed, every 100 ms
     reasons = []
-    for i in range(30):
+    for _ in range(30):
         match.tick(100)
         player = match.player(1)
         before = (player.x, player.y, player.facing)

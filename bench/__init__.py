@@ -1,0 +1,1 @@
+"""Benchmarks of Kafka Arena: `python -m bench NAME` prints one JSON line per benchmark."""

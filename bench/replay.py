@@ -1,0 +1,164 @@
+"""`replay`: fold a recorded match from offset 0, against raw consume + msgpack decode.
+
+The recording comes from spectator.synth.brawl (bots join, chase, swing, pick items; each
+action checked against a world of its own, so almost all are legal), without its garbage
+records. It is written with its recorded timestamps to a topic with CreateTime, as an
+imported recording would be: written at full speed into a LogAppendTime topic, minutes of
+client time would land within seconds of broker time and the reducer would rightly refuse
+most moves as `clock_ahead`.
+
+Figures: `actions_per_s` (MatchReader.poll + MatchReplica.ingest from offset 0 to the end),
+`baseline_per_s` (raw Consumer.consume + msgpack.unpackb), `fold_only_per_s` (ingest of
+the same records from memory, no Kafka), and the applied/rejected counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import msgpack
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from bench.common import consumer_config, fresh_match
+from game.kafka import KafkaSettings, MatchReader, topic_for
+from game.match import new_replica
+from spectator.synth import RawRecord, brawl
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("replay")
+    group.add_argument("--actions", type=int, default=200_000, help="records (200000)")
+    group.add_argument("--replay-players", type=int, default=8, help="players in it (8)")
+    group.add_argument(
+        "--replay-batch", type=int, default=5_000, help="records per poll when replaying (5000)"
+    )
+
+
+def create_recording_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
+    topic = topic_for(match)
+    admin = AdminClient(settings.client_config())
+    future = admin.create_topics(
+        [NewTopic(topic, 1, 1, config={"message.timestamp.type": "CreateTime"})],
+        operation_timeout=timeout,
+    )[topic]
+    future.result(timeout=timeout)
+    return topic
+
+
+def write_recording(settings: KafkaSettings, topic: str, records: list[RawRecord]) -> float:
+    """Produce as fast as the client goes (big batches); returns records per second."""
+    producer = Producer(
+        settings.client_config(
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 50,
+                "batch.size": 1_000_000,
+                "queue.buffering.max.messages": 500_000,
+            }
+        )
+    )
+    started = time.perf_counter()
+    produce = producer.produce
+    for _, ts, key, value in records:
+        while True:
+            try:
+                produce(topic, value, key, timestamp=ts)
+                break
+            except BufferError:
+                producer.poll(0.05)
+    left = producer.flush(120)
+    if left:
+        raise RuntimeError(f"{left} records of the recording were not acknowledged")
+    return len(records) / (time.perf_counter() - started)
+
+
+def replay_ours(settings: KafkaSettings, match: str, end: int, batch: int) -> tuple[float, dict[str, Any]]:
+    reader = MatchReader(settings, match, "beginning")
+    replica = new_replica(match)
+    ingest = replica.ingest
+    started = time.perf_counter()
+    while replica.offset + 1 < end:
+        for message in reader.poll(batch, 0.01):
+            ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
+    elapsed = time.perf_counter() - started
+    reader.close()
+    return end / elapsed, replica.summary()
+
+
+def replay_raw(settings: KafkaSettings, topic: str, end: int, batch: int) -> float:
+    consumer = Consumer(consumer_config(settings))
+    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    unpackb = msgpack.unpackb
+    seen = 0
+    started = time.perf_counter()
+    while seen < end:
+        for message in consumer.consume(batch, 0.01):
+            if message.error() is None:
+                unpackb(message.value())
+                seen += 1
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return end / elapsed
+
+
+def fold_only(records: list[RawRecord]) -> tuple[float, int]:
+    replica = new_replica("fold-only")
+    ingest = replica.ingest
+    started = time.perf_counter()
+    for offset, ts, key, value in records:
+        ingest(offset, ts, key, value)
+    return len(records) / (time.perf_counter() - started), replica.applied
+
+
+def run(args: argparse.Namespace, settings: KafkaSettings) -> dict[str, Any]:
+    match = fresh_match("replay")
+    started = time.perf_counter()
+    records = brawl(players=args.replay_players, records=args.actions, seed=args.seed,
+                    garbage_every=10**12)  # fmt: skip
+    generate_s = time.perf_counter() - started
+    try:
+        topic = create_recording_topic(settings, match)
+    except KafkaException as exc:
+        raise RuntimeError(f"could not create the recording topic: {exc}") from exc
+    produce_rate = write_recording(settings, topic, records)
+    end = len(records)
+    ours, summary = replay_ours(settings, match, end, args.replay_batch)
+    baseline = replay_raw(settings, topic, end, args.replay_batch)
+    fold_rate, fold_applied = fold_only(records)
+    kinds: dict[str, int] = {}
+    for _, _, _, value in records:
+        # [2, type, ...] packs as: fixarray header, version, type code.
+        kind = _KIND_NAMES.get(value[2], "other") if value and len(value) > 2 else "other"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return {
+        "bench": "replay",
+        "actions": end,
+        "actions_per_s": round(ours),
+        "baseline_per_s": round(baseline),
+        "ratio": round(ours / baseline, 3),
+        "fold_only_per_s": round(fold_rate),
+        "applied": summary["applied"],
+        "rejected": summary["rejected"],
+        "skipped": summary["skipped"],
+        "fold_only_applied_matches": fold_applied == summary["applied"],
+        "kinds": kinds,
+        "settings": {
+            "match": match,
+            "bootstrap": settings.bootstrap,
+            "players": args.replay_players,
+            "seed": args.seed,
+            "poll": {"max": args.replay_batch, "timeout_s": 0.01},
+            "generator": "spectator.synth.brawl (no garbage records)",
+            "timestamps": "CreateTime, the recording's own",
+            "generate_s": round(generate_s, 2),
+            "write_per_s": round(produce_rate),
+        },
+        "_matches": [match],
+    }
+
+
+_KIND_NAMES = {1: "join", 2: "move", 3: "attack", 4: "pickup", 5: "use", 6: "ping", 7: "leave"}

@@ -1,0 +1,111 @@
+"""Forged actions and garbage on a real match topic: every reader rejects or skips them alike."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import msgpack
+from confluent_kafka import Producer
+
+from game.actions import Leave, Move
+from game.codec import encode, encode_v1, record_key
+from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, topic_for
+from game.match import new_replica
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GARBAGE = [
+    b"",
+    os.urandom(40),
+    b"\xdd\xff\xff\xff\xff",  # an array32 header asking for four billion elements
+    b"\xdb\xff\xff\xff\xff",  # a str32 header asking for four gigabytes
+    msgpack.packb([0x32, 1, 1, 1, 1]),  # a move with fields missing
+    msgpack.packb([0x32, 1, True, 1, 5, 5, 0, b"12345678"]),  # a bool where an int belongs
+    msgpack.packb([0x3F, 1, 1, 1]),  # an unknown action type
+    msgpack.packb([9, 2, 1, 1, 1]),  # an unknown schema version
+    msgpack.packb({"v": 1, "type": "move", "player": 1, "seq": 1, "t": 0, "x": float("nan"), "y": 1.0, "dir": "north"}),
+    msgpack.packb(["x" * 60] * 16),
+    b"\x95" + b"\xcc" * 300,  # over the record size limit
+]
+
+
+def fold(bootstrap: str, match: str):
+    reader = MatchReader(KafkaSettings(bootstrap), match)
+    replica = new_replica(match)
+    try:
+        end = reader.end_offset()
+        while replica.offset + 1 < end:
+            for m in reader.poll(5_000, 1.0):
+                replica.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
+    finally:
+        reader.close()
+    return replica
+
+
+def test_forged_actions_and_garbage_are_refused_by_every_reader(kafka_bootstrap: str, match_name: str) -> None:
+    settings = KafkaSettings(kafka_bootstrap)
+    topic = ensure_match_topic(settings, match_name)
+    player = subprocess.Popen(
+        [sys.executable, "-m", "game", "--name", "victim", "--match", match_name, "--bootstrap", kafka_bootstrap]
+        + ["--headless", "--seconds", "8", "--autopilot", "wait 2500; walk east 400; wait 2000; walk west 400"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        victim = None
+        for _ in range(100):
+            replica = fold(kafka_bootstrap, match_name)
+            victim = next(iter(replica.world.players.values()), None)
+            if victim is not None:
+                break
+            time.sleep(0.1)
+        assert victim is not None, "the player never joined"
+
+        # A raw producer, not the project's edge, writes as the victim: a teleport, a leave
+        # and a replay of a token that is already in the log. None of them carries a token
+        # from the victim's secret chain.
+        raw = Producer({"bootstrap.servers": kafka_bootstrap})
+        key = record_key(victim.pid)
+        forged = [
+            Move(victim.pid, victim.seq + 1, 10, victim.x + 16, victim.y, 2, b"\x00" * 8),
+            Leave(victim.pid, victim.seq + 2, 20, os.urandom(8)),
+            Leave(victim.pid, victim.seq + 3, 30),  # unsigned
+        ]
+        for action in forged:
+            raw.produce(topic, encode(action), key)
+        for junk in GARBAGE:
+            raw.produce(topic, junk, b"junk")
+        raw.produce(topic, encode_v1(Move(victim.pid, victim.seq + 9, 40, victim.x, victim.y, 0)), key)
+        assert raw.flush(10) == 0
+    finally:
+        out, err = player.communicate(timeout=60)
+    assert player.returncode == 0, err[-2000:]
+    summary = json.loads(out.strip().splitlines()[-1])
+
+    # The victim played on: its own actions after the forgeries were applied.
+    replica = fold(kafka_bootstrap, match_name)
+    assert replica.rejected["forged"] == len(forged) + 1  # + the unsigned version 1 move
+    assert sum(replica.skipped.values()) == len(GARBAGE)
+    assert {"empty", "malformed", "bad_field", "unknown_type", "unknown_version", "too_large"} <= set(replica.skipped)
+    # The player's client, a reader too, saw the same and agrees on the world.
+    assert summary["rejected"].get("forged") == len(forged) + 1
+    assert summary["skipped"] == dict(sorted(replica.skipped.items()))
+    assert summary["state"] == "left"
+    prefix = new_replica(match_name)
+    reader = MatchReader(KafkaSettings(kafka_bootstrap), match_name)
+    try:
+        while prefix.offset < summary["offset"]:
+            for m in reader.poll(5_000, 1.0):
+                if m.offset() <= summary["offset"]:
+                    prefix.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
+    finally:
+        reader.close()
+    assert prefix.hash() == summary["hash"]
+    assert topic == topic_for(match_name)
