@@ -9,13 +9,16 @@ most moves as `clock_ahead`.
 
 Figures: `actions_per_s` (MatchReader.poll + MatchReplica.ingest from offset 0 to the end),
 `baseline_per_s` (raw Consumer.consume + msgpack.unpackb), `fold_only_per_s` (ingest of
-the same records from memory, no Kafka), and the applied/rejected counts.
+the same records from memory, no Kafka), and the applied/rejected counts. Records are
+signed with hash-chain tokens as PlayerAgent signs them (--unsigned: without), so the fold
+pays for checking them as it would on a real match.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from typing import Any
 
 import msgpack
@@ -23,6 +26,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from bench.common import consumer_config, fresh_match
+from game.auth import HashChain
+from game.codec import Skipped, decode, encode
 from game.kafka import KafkaSettings, MatchReader, topic_for
 from game.match import new_replica
 from spectator.synth import RawRecord, brawl
@@ -35,6 +40,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--replay-batch", type=int, default=5_000, help="records per poll when replaying (5000)"
     )
+    group.add_argument("--unsigned", action="store_true", help="no hash-chain tokens (default: signed)")
+
+
+def sign_recording(records: list[RawRecord], sign: bool) -> tuple[list[RawRecord], dict[str, int]]:
+    """Re-encode the recording as players write it now: each action with its chain token.
+
+    Also counts the action kinds. A player's k-th action after its join carries token k;
+    brawl numbers each player's actions 1, 2, 3... from the join, so k = seq - 1.
+    """
+    per_player: dict[int, int] = {}
+    decoded = []
+    for offset, ts, key, value in records:
+        action = decode(value, key)
+        if type(action) is Skipped:
+            raise RuntimeError(f"the generator wrote an undecodable record: {action}")
+        decoded.append((offset, ts, key, action))
+        per_player[action.pid] = max(per_player.get(action.pid, 0), action.seq)  # type: ignore[union-attr]
+    chains = {pid: HashChain(top + 1) for pid, top in per_player.items()} if sign else {}
+    kinds: dict[str, int] = {}
+    signed: list[RawRecord] = []
+    for offset, ts, key, action in decoded:
+        kinds[action.KIND] = kinds.get(action.KIND, 0) + 1  # type: ignore[union-attr]
+        chain = chains.get(action.pid)  # type: ignore[union-attr]
+        if chain is not None:
+            k = action.seq - 1  # type: ignore[union-attr]
+            action = replace(action, auth=chain.tip if k == 0 else chain.token(k))  # type: ignore[type-var]
+        signed.append((offset, ts, key, encode(action)))  # type: ignore[arg-type]
+    return signed, kinds
 
 
 def create_recording_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
@@ -119,6 +152,7 @@ def run(args: argparse.Namespace, settings: KafkaSettings) -> dict[str, Any]:
     started = time.perf_counter()
     records = brawl(players=args.replay_players, records=args.actions, seed=args.seed,
                     garbage_every=10**12)  # fmt: skip
+    records, kinds = sign_recording(records, not args.unsigned)
     generate_s = time.perf_counter() - started
     try:
         topic = create_recording_topic(settings, match)
@@ -129,11 +163,6 @@ def run(args: argparse.Namespace, settings: KafkaSettings) -> dict[str, Any]:
     ours, summary = replay_ours(settings, match, end, args.replay_batch)
     baseline = replay_raw(settings, topic, end, args.replay_batch)
     fold_rate, fold_applied = fold_only(records)
-    kinds: dict[str, int] = {}
-    for _, _, _, value in records:
-        # [2, type, ...] packs as: fixarray header, version, type code.
-        kind = _KIND_NAMES.get(value[2], "other") if value and len(value) > 2 else "other"
-        kinds[kind] = kinds.get(kind, 0) + 1
     return {
         "bench": "replay",
         "actions": end,
@@ -153,12 +182,10 @@ def run(args: argparse.Namespace, settings: KafkaSettings) -> dict[str, Any]:
             "seed": args.seed,
             "poll": {"max": args.replay_batch, "timeout_s": 0.01},
             "generator": "spectator.synth.brawl (no garbage records)",
+            "signed": not args.unsigned,
             "timestamps": "CreateTime, the recording's own",
             "generate_s": round(generate_s, 2),
             "write_per_s": round(produce_rate),
         },
         "_matches": [match],
     }
-
-
-_KIND_NAMES = {1: "join", 2: "move", 3: "attack", 4: "pickup", 5: "use", 6: "ping", 7: "leave"}

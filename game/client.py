@@ -71,6 +71,7 @@ class PlayerClient:
         self.message = ""
         self.exit_code = 0
         self.frames = 0
+        self.outage_frames = 0  # frames drawn while the HUD said Kafka was away
         self.refused_at: float | None = None
         self.send_refused = 0
 
@@ -168,6 +169,7 @@ class PlayerClient:
         ok = self.state != "connecting" and not self._outage()
         status = self.status
         if self._outage():
+            self.outage_frames += 1
             status = f"Kafka unreachable: {self.producer.pending} actions queued, retrying"  # type: ignore[union-attr]
         if self.send_refused:
             status = f"Kafka away too long: {self.send_refused} actions dropped (queue full)"
@@ -197,7 +199,7 @@ class PlayerClient:
     _show_controls = False
 
     def _outage(self) -> bool:
-        return self.producer is not None and self.producer.pending > 50 and bool(self.producer.last_error)
+        return self.producer is not None and self.producer.unreachable
 
     def run(self) -> int:
         pygame.init()
@@ -263,6 +265,8 @@ class PlayerClient:
                 rtt_ms=self.agent.rtt_ms,
                 sent=self.agent.seq,
                 state=self.state,
+                outage_frames=self.outage_frames,
+                delivered=self.producer.delivered if self.producer else 0,
             )
             print_summary(summary)
         if self.state == "connecting" and self.exit_code == 0:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -169,43 +171,76 @@ DeliveryCallback = Callable[[KafkaError | None, Message], None]
 
 
 class ActionProducer:
-    """An idempotent producer: each action reaches the log once, in order, or says why not."""
+    """An idempotent producer: each action reaches the log once, in order, or says why not.
 
-    def __init__(
-        self, settings: KafkaSettings, on_delivery: DeliveryCallback | None = None
-    ) -> None:
-        self._producer = Producer(
-            settings.client_config(
-                **{
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "linger.ms": 2,  # leave within a frame, still batching a burst
-                    "socket.nagle.disable": True,
-                    "queue.buffering.max.messages": 200_000,
-                    "error_cb": self._on_error,
-                }
-            )
+    Policy for outages: an action is never given up while the client runs
+    (`message.timeout.ms=0`), so a broker that comes back after any length of outage gets
+    every queued action, in order, exactly once. The queue is bounded: past
+    `queue.buffering.max.messages` records and then MAX_BACKLOG more, `send` refuses new
+    actions and says so. If librdkafka reports a fatal error (the idempotent producer can
+    after a broker loses data) or a failed delivery, the producer is rebuilt and every
+    record not yet acknowledged is sent again in order; one that had in fact been written
+    shows up twice in the log, and every reader rejects the second copy as a duplicate by
+    its sequence number, so the game still applies it once.
+    """
+
+    def __init__(self, settings: KafkaSettings, on_delivery: DeliveryCallback | None = None) -> None:
+        self._config = settings.client_config(
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 2,  # leave within a frame, still batching a burst
+                "socket.nagle.disable": True,
+                "message.timeout.ms": 0,  # never drop a player's action while the client runs
+                "queue.buffering.max.messages": 200_000,
+                "error_cb": self._on_error,
+            }
         )
+        self._producer = Producer(self._config)
+        self._generation = 0
+        self._report = partial(self._delivered, 0)
         self._on_delivery = on_delivery
         self._backlog: deque[tuple[str, bytes, bytes]] = deque()
+        self._in_flight: deque[tuple[str, bytes, bytes]] = deque()
+        self._rebuild = False
         self.delivered = 0
         self.failed = 0
+        self.rebuilds = 0
         self.last_error = ""
+        self.last_error_at = 0.0
 
     def _on_error(self, error: KafkaError) -> None:
         self.last_error = error.str()
+        self.last_error_at = time.monotonic()
+        if error.fatal():
+            self._rebuild = True
 
-    def _delivered(self, error: KafkaError | None, message: Message) -> None:
+    def _delivered(self, generation: int, error: KafkaError | None, message: Message) -> None:
+        if generation != self._generation:
+            return  # a report from a producer that was replaced: its records were re-sent
         if error is None:
             self.delivered += 1
+            # Reports come in produce order for one partition: the oldest is acknowledged.
+            if self._in_flight and self._in_flight[0][2] == message.value():
+                self._in_flight.popleft()
+            else:
+                self._forget(message)
         else:
             self.failed += 1
             self.last_error = error.str()
+            self.last_error_at = time.monotonic()
+            self._rebuild = True
         if self._on_delivery is not None:
             self._on_delivery(error, message)
 
+    def _forget(self, message: Message) -> None:
+        for index, (topic, key, value) in enumerate(self._in_flight):
+            if value == message.value() and key == message.key() and topic == message.topic():
+                del self._in_flight[index]
+                return
+
     def send(self, topic: str, key: bytes, value: bytes) -> bool:
-        """Queue one record without blocking; False when the local backlog is full."""
+        """Queue one record without blocking; False when the local queue is full."""
         if self._backlog:
             self._drain_backlog()
         if self._backlog:
@@ -214,7 +249,8 @@ class ActionProducer:
             self._backlog.append((topic, key, value))
             return True
         try:
-            self._producer.produce(topic, value, key, on_delivery=self._delivered)
+            self._producer.produce(topic, value, key, on_delivery=self._report)
+            self._in_flight.append((topic, key, value))
         except BufferError:
             self._producer.poll(0)
             self._backlog.append((topic, key, value))
@@ -222,28 +258,56 @@ class ActionProducer:
 
     def _drain_backlog(self) -> None:
         while self._backlog:
-            topic, key, value = self._backlog[0]
+            record = self._backlog[0]
             try:
-                self._producer.produce(topic, value, key, on_delivery=self._delivered)
+                self._producer.produce(record[0], record[2], record[1], on_delivery=self._report)
             except BufferError:
                 return
-            self._backlog.popleft()
+            self._in_flight.append(self._backlog.popleft())
+
+    def _rebuild_producer(self) -> None:
+        """A new producer (a new idempotence session), re-sending what was not acknowledged."""
+        self._rebuild = False
+        self.rebuilds += 1
+        old = self._producer
+        unacknowledged = list(self._in_flight) + list(self._backlog)
+        self._in_flight.clear()
+        self._backlog = deque(unacknowledged)
+        old.purge(in_queue=True, in_flight=True, blocking=False)
+        old.poll(0)  # reports for the purged records arrive here and are ignored
+        self._generation += 1
+        self._report = partial(self._delivered, self._generation)
+        self._producer = Producer(self._config)
+        self._drain_backlog()
 
     @property
     def pending(self) -> int:
         """Records not yet acknowledged by the broker."""
-        return len(self._producer) + len(self._backlog)
+        return len(self._in_flight) + len(self._backlog)
+
+    @property
+    def unreachable(self) -> bool:
+        """True while records wait and the last error is recent: the broker is away."""
+        return self.pending > 0 and time.monotonic() - self.last_error_at < 5.0
 
     def poll(self) -> None:
         """Serve delivery reports and errors; call once a frame."""
+        if self._rebuild:
+            self._rebuild_producer()
         if self._backlog:
             self._drain_backlog()
         self._producer.poll(0)
 
     def flush(self, timeout: float = 5.0) -> int:
         """Wait up to `timeout` seconds for every record to be acknowledged; returns those left."""
-        self._drain_backlog()
-        return self._producer.flush(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._rebuild:
+                self._rebuild_producer()
+            self._drain_backlog()
+            left = self._producer.flush(max(0.0, min(0.5, deadline - time.monotonic())))
+            if (left == 0 and not self._backlog and not self._rebuild) or time.monotonic() >= deadline:
+                return left + len(self._backlog)
 
 
 class MatchReader:
@@ -292,11 +356,22 @@ class MatchReader:
         self._consumer.assign([TopicPartition(self.topic, 0, _offset(offset))])
 
     def end_offset(self, timeout: float = 5.0) -> int:
-        """The offset the next record will get (the log's high watermark)."""
-        _, high = self._consumer.get_watermark_offsets(
-            TopicPartition(self.topic, 0), timeout=timeout, cached=False
-        )
-        return high
+        """The offset the next record will get (the log's high watermark).
+
+        Retried within `timeout`: right after a broker restart or a leader change the
+        client may not know the partition for a moment.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                _, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(self.topic, 0), timeout=max(0.1, deadline - time.monotonic()), cached=False
+                )
+                return high
+            except KafkaException as exc:
+                if time.monotonic() >= deadline:
+                    raise KafkaUnavailable(f"cannot read the end of {self.topic}: {exc.args[0].str()}") from exc
+                time.sleep(0.1)
 
     def offset_for_time(self, ms: int, timeout: float = 5.0) -> int:
         """The first offset whose timestamp is at or after `ms` (the end if none is)."""
@@ -317,3 +392,324 @@ def _offset(start: int | str) -> int:
     if isinstance(start, int) and start >= 0:
         return start
     raise ValueError(f"start must be 'beginning', 'end' or an offset, not {start!r}")
+
+
+# --- exactly-once read-process-write for the stats processor (issue 7) ---
+
+STATS_TOPIC = "arena.stats"
+MATCH_TOPIC_PATTERN = r"^arena\.match\..*"
+STATS_PARTITIONS = 3
+
+
+class TransactionAborted(RuntimeError):
+    """A transaction was rolled back (e.g. a rebalance fenced it); rewind to the committed offsets."""
+
+
+class TransactionFailed(RuntimeError):
+    """A fatal producer error, e.g. fenced by a newer processor with the same instance id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One consumed record, detached from librdkafka."""
+
+    topic: str
+    partition: int
+    offset: int
+    ts: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One record to produce inside a transaction, to an explicit partition."""
+
+    topic: str
+    partition: int
+    key: bytes
+    value: bytes
+
+
+def ensure_compacted_topic(
+    settings: KafkaSettings, topic: str, partitions: int = STATS_PARTITIONS, timeout: float = 15.0
+) -> int:
+    """Create a compacted topic if needed; returns its partition count (an existing one's)."""
+    admin = _admin(settings)
+    try:
+        metadata = admin.list_topics(timeout=timeout)
+    except KafkaException as exc:
+        raise KafkaUnavailable(settings.unreachable()) from exc
+    if topic not in metadata.topics:
+        replicas = 3 if len(metadata.brokers) >= 3 else 1
+        config = {"cleanup.policy": "compact"}
+        if replicas == 3:
+            config["min.insync.replicas"] = "2"
+        future = admin.create_topics(
+            [NewTopic(topic, partitions, replicas, config=config)], operation_timeout=timeout
+        )[topic]
+        try:
+            future.result(timeout=timeout)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise KafkaUnavailable(
+                    f"could not create {topic} on {settings.bootstrap}: {exc.args[0].str()}"
+                ) from exc
+        metadata = admin.list_topics(topic, timeout=timeout)
+    return len(metadata.topics[topic].partitions)
+
+
+# The assigned callback gets the newly assigned (topic, partition) pairs with their committed
+# offsets (0 when none) and answers the offset to start reading each from.
+AssignedCallback = Callable[[dict[tuple[str, int], int]], dict[tuple[str, int], int]]
+RevokedCallback = Callable[[list[tuple[str, int]]], None]
+
+
+class TransactionalProcessor:
+    """A consumer-group member bound to a transactional producer (Kafka's read-process-write).
+
+    Reads with isolation.level=read_committed and never auto-commits; each `transact` writes
+    a batch's outputs and the consumed offsets in one transaction, so both happen or neither.
+    `transactional_id` and `instance` (static group membership) should be stable per
+    processor instance: a restarted instance then fences its dead predecessor's producer
+    (aborting its open transaction at once, so read_committed readers don't stall until the
+    transaction times out) and takes over its partitions without a rebalance. Rebalance
+    callbacks only run inside `poll`, and `transact` completes before the next `poll`, so no
+    transaction is ever open across a rebalance.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        *,
+        group: str,
+        instance: str,
+        topics: list[str],
+        assigned: AssignedCallback,
+        revoked: RevokedCallback,
+        transaction_timeout_ms: int = 10_000,
+    ) -> None:
+        self._assigned = assigned
+        self._revoked = revoked
+        self.last_error = ""
+        config = settings.client_config(
+            **{
+                "group.id": group,
+                "group.instance.id": instance,
+                "isolation.level": "read_committed",
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                # Incremental: a new match topic moves only the partitions that must move,
+                # so the others are not rebuilt from offset 0.
+                "partition.assignment.strategy": "cooperative-sticky",
+                # Pattern subscriptions see new match topics at the next metadata refresh.
+                "topic.metadata.refresh.interval.ms": 2_000,
+                "error_cb": self._on_error,
+            }
+        )
+        self._cooperative = config["partition.assignment.strategy"] == "cooperative-sticky"
+        self._consumer = Consumer(config)
+        self._producer = Producer(
+            settings.client_config(
+                **{
+                    "transactional.id": f"{group}-{instance}",
+                    "transaction.timeout.ms": transaction_timeout_ms,
+                    "linger.ms": 5,
+                    "error_cb": self._on_error,
+                }
+            )
+        )
+        try:
+            self._producer.init_transactions(30)
+        except KafkaException as exc:
+            raise KafkaUnavailable(f"{settings.unreachable()} ({exc.args[0].str()})") from exc
+        self._consumer.subscribe(
+            topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
+        )
+
+    def _on_error(self, error: KafkaError) -> None:
+        self.last_error = error.str()
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        starts = self._assigned(self._committed(partitions)) if partitions else {}
+        chosen = [
+            TopicPartition(tp.topic, tp.partition, starts[(tp.topic, tp.partition)]) for tp in partitions
+        ]
+        # Assign ourselves, with the chosen start offsets (the automatic assign would use the
+        # committed ones).
+        if self._cooperative:
+            consumer.incremental_assign(chosen)
+        else:
+            consumer.assign(chosen)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._revoked([(tp.topic, tp.partition) for tp in partitions])
+        if self._cooperative:
+            consumer.incremental_unassign(partitions)
+        else:
+            consumer.unassign()
+
+    def _committed(
+        self, partitions: list[TopicPartition], timeout: float = 30.0
+    ) -> dict[tuple[str, int], int]:
+        found = self._consumer.committed(
+            [TopicPartition(tp.topic, tp.partition) for tp in partitions], timeout=timeout
+        )
+        return {(tp.topic, tp.partition): max(tp.offset, 0) for tp in found}
+
+    def rewind(self) -> None:
+        """After an aborted transaction: hand every assigned partition to `assigned` again."""
+        partitions = self._consumer.assignment()
+        if not partitions:
+            return
+        self._revoked([(tp.topic, tp.partition) for tp in partitions])
+        starts = self._assigned(self._committed(partitions))
+        for tp in partitions:
+            self._consumer.seek(TopicPartition(tp.topic, tp.partition, starts[(tp.topic, tp.partition)]))
+
+    def poll(self, max_records: int = 5_000, timeout: float = 0.5) -> list[Record]:
+        """Records from every assigned partition; rebalance callbacks run in here."""
+        records = []
+        for message in self._consumer.consume(max_records, timeout):
+            error = message.error()
+            if error is not None:  # enable.partition.eof is off: these are real errors
+                if error.fatal():
+                    raise TransactionFailed(error.str())
+                self.last_error = error.str()
+                continue
+            records.append(
+                Record(
+                    message.topic(),
+                    message.partition(),
+                    message.offset(),
+                    message.timestamp()[1],
+                    message.key(),
+                    message.value(),
+                )
+            )
+        return records
+
+    def transact(
+        self, outputs: list[Output], offsets: dict[tuple[str, int], int], timeout: float = 30.0
+    ) -> None:
+        """Produce `outputs` and commit `offsets` (next offset to read per partition) atomically.
+
+        Raises TransactionAborted when the transaction had to be rolled back (the caller's
+        state is then ahead of the committed offsets and must be rebuilt: `rewind`), and
+        TransactionFailed on a fatal error (e.g. fenced by a newer instance with our id).
+        """
+        try:
+            self._producer.begin_transaction()
+            for output in outputs:
+                self._produce(output)
+            self._producer.send_offsets_to_transaction(
+                [TopicPartition(topic, partition, offset) for (topic, partition), offset in offsets.items()],
+                self._consumer.consumer_group_metadata(),
+                timeout,
+            )
+            self._producer.commit_transaction(timeout)
+        except KafkaException as exc:
+            error = exc.args[0]
+            self.last_error = error.str()
+            if not error.txn_requires_abort():
+                raise TransactionFailed(error.str()) from exc
+            self._producer.abort_transaction(timeout)
+            raise TransactionAborted(error.str()) from exc
+
+    def _produce(self, output: Output) -> None:
+        while True:
+            try:
+                self._producer.produce(output.topic, output.value, output.key, partition=output.partition)
+                return
+            except BufferError:
+                self._producer.poll(0.05)
+
+    def close(self) -> None:
+        """Leave cleanly (an open transaction, if any, is aborted by the broker's fencing/timeout)."""
+        try:
+            self._consumer.close()
+        finally:
+            self._producer.flush(5)
+
+
+class CompactedTopicReader:
+    """Reads every partition of a (compacted) topic from the start, read_committed, no group."""
+
+    def __init__(self, settings: KafkaSettings, topic: str, timeout: float = 15.0) -> None:
+        self.topic = topic
+        self.last_error = ""
+        self._consumer = Consumer(
+            settings.client_config(
+                **{
+                    "group.id": _private_group(),
+                    "enable.auto.commit": False,
+                    "enable.auto.offset.store": False,
+                    "isolation.level": "read_committed",
+                    "auto.offset.reset": "earliest",
+                    "fetch.wait.max.ms": 100,
+                    "error_cb": self._on_error,
+                }
+            )
+        )
+        try:
+            metadata = self._consumer.list_topics(topic, timeout=timeout)
+        except KafkaException as exc:
+            raise KafkaUnavailable(settings.unreachable()) from exc
+        info = metadata.topics.get(topic)
+        if info is None or info.error is not None:
+            self._consumer.close()
+            raise KafkaUnavailable(f"topic {topic} does not exist on {settings.bootstrap}")
+        self.partitions = sorted(info.partitions)
+        self._consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in self.partitions])
+
+    def _on_error(self, error: KafkaError) -> None:
+        self.last_error = error.str()
+
+    def end_offsets(self, timeout: float = 5.0) -> dict[int, int]:
+        """Per partition, the offset a read_committed reader stops at now (last stable offset)."""
+        ends = {}
+        for p in self.partitions:
+            _, high = self._consumer.get_watermark_offsets(
+                TopicPartition(self.topic, p), timeout=timeout, cached=False
+            )
+            ends[p] = high
+        return ends
+
+    def positions(self) -> dict[int, int]:
+        found = self._consumer.position([TopicPartition(self.topic, p) for p in self.partitions])
+        return {tp.partition: tp.offset for tp in found}
+
+    def poll(self, max_records: int = 5_000, timeout: float = 0.5) -> list[Record]:
+        records = []
+        for message in self._consumer.consume(max_records, timeout):
+            error = message.error()
+            if error is not None:  # enable.partition.eof is off: these are real errors
+                self.last_error = error.str()
+                continue
+            records.append(
+                Record(
+                    message.topic(),
+                    message.partition(),
+                    message.offset(),
+                    message.timestamp()[1],
+                    message.key(),
+                    message.value(),
+                )
+            )
+        return records
+
+    def read_to_end(self, timeout_s: float = 30.0) -> list[Record]:
+        """Every record up to the ends as of now (a transaction still open is waited for)."""
+        ends = self.end_offsets()
+        records: list[Record] = []
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            positions = self.positions()
+            if all(ends[p] == 0 or positions.get(p, -1) >= ends[p] for p in self.partitions):
+                return records
+            records.extend(self.poll(5_000, 0.2))
+        raise TimeoutError(f"could not read {self.topic} to its end in {timeout_s}s")
+
+    def close(self) -> None:
+        self._consumer.close()

@@ -78,6 +78,8 @@ class Renderer:
         self._texts: dict[tuple[str, tuple[int, int, int], int], pygame.Surface] = {}
         self._scoreboard: tuple[tuple, pygame.Surface] | None = None
         self._bar_cache: tuple[tuple, pygame.Surface] | None = None
+        self._bar_built = 0
+        self._kill_lines: dict[tuple[Marker, bool], pygame.Surface] = {}
         self._panel_cache: dict[tuple[int, int], pygame.Surface] = {}
 
     # --- geometry ---
@@ -240,14 +242,20 @@ class Renderer:
             y += self._kill_line(marker, world, y, max(0, alpha))
 
     def _kill_line(self, marker: Marker, world: World, y: int, alpha: int) -> int:
-        killer = self._name_surface(marker.pid, marker.name, world)
-        victim = self._name_surface(marker.other, marker.other_name, world)
-        w = killer.get_width() + victim.get_width() + 46
-        line = pygame.Surface((w, 24), pygame.SRCALPHA)
-        pygame.draw.rect(line, PANEL, line.get_rect(), border_radius=5)
-        line.blit(killer, (8, 4))
-        _swords(line, killer.get_width() + 23, 12)
-        line.blit(victim, (killer.get_width() + 38, 4))
+        present = marker.pid in world.players and marker.other in world.players
+        line = self._kill_lines.get((marker, present))
+        if line is None:
+            killer = self._name_surface(marker.pid, marker.name, world)
+            victim = self._name_surface(marker.other, marker.other_name, world)
+            w = killer.get_width() + victim.get_width() + 46
+            line = pygame.Surface((w, 24), pygame.SRCALPHA)
+            pygame.draw.rect(line, PANEL, line.get_rect(), border_radius=5)
+            line.blit(killer, (8, 4))
+            _swords(line, killer.get_width() + 23, 12)
+            line.blit(victim, (killer.get_width() + 38, 4))
+            if len(self._kill_lines) > 64:
+                self._kill_lines.clear()
+            self._kill_lines[(marker, present)] = line
         line.set_alpha(alpha)
         self.screen.blit(line, (10, y))
         return 28
@@ -336,23 +344,28 @@ class Renderer:
         screen.blit(hint, (bar.centerx - hint.get_width() // 2, bar.bottom - 17))
 
     def _marker_strip(self, timeline: Timeline, track: pygame.Rect, start: int, end: int) -> pygame.Surface:
-        # Rebuilt only when markers arrive or the span grows by more than a pixel's worth.
+        # Rebuilt when markers arrive or the span grows by a pixel's worth, at most 4 times a
+        # second: a busy match adds kills every frame and the strip walks every marker.
         key = (len(timeline.markers), start, end, track.size)
+        now = pygame.time.get_ticks()
         if self._bar_cache is not None:
-            count, old_start, old_end, size = self._bar_cache[0]
+            (count, old_start, old_end, size), built_at = self._bar_cache[0], self._bar_built
             moved = (end - old_end) * track.width / max(1, end - start)
-            if (count, old_start, size) == (key[0], start, track.size) and moved < 1:
+            if (old_start, size) == (start, track.size) and (
+                (count == key[0] and moved < 1) or now - built_at < 1000
+            ):
                 return self._bar_cache[1]
+        self._bar_built = now
         strip = pygame.Surface(track.size, pygame.SRCALPHA)
         pygame.draw.rect(strip, (40, 37, 50), strip.get_rect(), border_radius=4)
         span = max(1, end - start)
-        rank = {"join": 0, "leave": 1, "pickup": 2, "kill": 3}
+        width = track.width
         columns: dict[int, str] = {}
-        for marker in timeline.markers:
-            col = min(track.width - 1, (marker.ts - start) * track.width // span)
-            old_kind = columns.get(col)
-            if old_kind is None or rank[marker.kind] > rank[old_kind]:
-                columns[col] = marker.kind
+        for kind in ("join", "leave", "pickup", "kill"):  # the more important overwrite
+            for ts in timeline.marker_times[kind]:
+                columns[(ts - start) * width // span] = kind
+        if width in columns:  # a marker exactly at the end goes in the last column
+            columns[width - 1] = columns.pop(width)
         for col, kind in columns.items():
             tall = kind == "kill"
             top = 1 if tall else 4

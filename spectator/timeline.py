@@ -60,6 +60,7 @@ class Timeline:
         self.pos = 0  # records folded into the replica
         self.markers: list[Marker] = []
         self._marker_ts: list[int] = []
+        self.marker_times: dict[str, list[int]] = {kind: [] for kind in MARKER_KINDS}  # for drawing
         self._snapshots: list[MatchReplica] = [self.replica.copy()]  # k -> state at k*EVERY
         self._fresh = 0  # records folded at least once (markers are taken on first fold)
 
@@ -220,6 +221,7 @@ class Timeline:
                 continue
             self.markers.append(marker)
             self._marker_ts.append(ts)
+            self.marker_times[marker.kind].append(ts)
 
     # --- markers ---
 

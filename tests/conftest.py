@@ -31,12 +31,25 @@ def _report(config: pytest.Config, line: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(pytestconfig: pytest.Config) -> Iterator[str]:
+def kafka_bootstrap(session_broker: tuple[str, LocalBroker | None]) -> str:
+    return session_broker[0]
+
+
+@pytest.fixture(scope="session")
+def local_broker(session_broker: tuple[str, LocalBroker | None]) -> LocalBroker:
+    """The broker this session started, for tests that stop and restart it."""
+    if session_broker[1] is None:
+        pytest.skip("the broker is external ($KAFKA_BOOTSTRAP_SERVERS): it is not ours to stop")
+    return session_broker[1]
+
+
+@pytest.fixture(scope="session")
+def session_broker(pytestconfig: pytest.Config) -> Iterator[tuple[str, LocalBroker | None]]:
     """Bootstrap servers: $KAFKA_BOOTSTRAP_SERVERS, else a local broker for this session."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
         _report(pytestconfig, f"integration tests: using the Kafka broker at {external}")
-        yield external
+        yield external, None
         return
 
     base_dir = DEFAULT_BASE_DIR / f"test-{TEST_PORT}"
@@ -56,7 +69,7 @@ def kafka_bootstrap(pytestconfig: pytest.Config) -> Iterator[str]:
         f"{result.bootstrap} (pid {result.pid}) in {result.seconds:.1f}s",
     )
     try:
-        yield result.bootstrap
+        yield result.bootstrap, broker
     finally:
         broker.stop()
         _report(pytestconfig, f"integration tests: local broker (pid {result.pid}) stopped")

@@ -1,0 +1,256 @@
+"""A match on a three-broker cluster survives losing the broker that leads its partition.
+
+The module starts its own local three-node cluster (``broker/cluster.py``) on
+$KAFKA_TEST_CLUSTER_PORT (default 19292, six ports from there), plays a match with five bot
+players in their own process while a reader folds the log in a thread, and stops the
+partition's leader in the middle: with SIGKILL (a crash) and with SIGTERM (a clean stop).
+Then it checks what the README promises: every acknowledged action is in the log exactly
+once and in order, play went on, every reader holds the same world, and the stopped broker,
+started again, catches up with the log.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Message
+
+from broker.cluster import LocalCluster
+from broker.local import DEFAULT_BASE_DIR, JAVA_MISSING, BrokerError
+from game.codec import Skipped, decode
+from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from game.match import MatchReplica, new_replica
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("java") is None, reason=JAVA_MISSING),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+CLUSTER_PORT = int(os.environ.get("KAFKA_TEST_CLUSTER_PORT", "19292"))
+BOTS = 5
+BOT_SECONDS = 20
+KILL_AFTER_S = 8.0
+# How long the match plays on two brokers before the stopped one is started again.
+TWO_BROKER_PLAY_S = 3.0
+
+
+def _report(config: pytest.Config, line: str) -> None:
+    """One line on the terminal, past pytest's output capture."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(line, file=sys.__stderr__, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(line)
+
+
+@pytest.fixture(scope="module")
+def cluster(pytestconfig: pytest.Config) -> Iterator[LocalCluster]:
+    base_dir = DEFAULT_BASE_DIR / f"test-cluster-{CLUSTER_PORT}"
+    nodes = LocalCluster(CLUSTER_PORT, base_dir, say=lambda line: _report(pytestconfig, line))
+    nodes.stop()  # a cluster left behind by an interrupted run, before wiping its files
+    shutil.rmtree(base_dir, ignore_errors=True)
+    try:
+        result = nodes.start_verbose()
+    except BrokerError as err:
+        nodes.stop()
+        pytest.fail(f"could not start the local test cluster: {err}\n{err.log_tail}")
+    atexit.register(nodes.stop)  # an abnormal teardown still stops the JVMs
+    _report(
+        pytestconfig,
+        f"cluster tests: three-node cluster at {result.bootstrap} started in {result.seconds:.1f}s",
+    )
+    try:
+        yield nodes
+    finally:
+        nodes.stop()
+
+
+class LiveReader(threading.Thread):
+    """A spectator in a thread: folds the log as it arrives, through the failover."""
+
+    def __init__(self, settings: KafkaSettings, match: str) -> None:
+        super().__init__(daemon=True)
+        self.replica: MatchReplica = new_replica(match)
+        self.reader = MatchReader(settings, match)
+        self.pids: set[int] = set()
+        self.until: int | None = None  # stop once the log up to here is folded
+
+    def run(self) -> None:
+        try:
+            while self.until is None or self.replica.offset + 1 < self.until:
+                for message in self.reader.poll(2_000, 0.1):
+                    self.replica.ingest(
+                        message.offset(), message.timestamp()[1], message.key(), message.value()
+                    )
+                    self.pids.add(int(message.key()))
+        finally:
+            self.reader.close()
+
+    def finish(self, end_offset: int, timeout: float = 30.0) -> None:
+        self.until = end_offset
+        self.join(timeout)
+        assert not self.is_alive(), f"the reader stopped at {self.replica.offset}, not {end_offset - 1}"
+
+
+def read_log(bootstrap: str, match: str) -> list[Message]:
+    reader = MatchReader(KafkaSettings(bootstrap), match)
+    try:
+        end = reader.end_offset()
+        records: list[Message] = []
+        deadline = time.monotonic() + 30
+        while len(records) < end and time.monotonic() < deadline:
+            records.extend(reader.poll(5_000, 0.5))
+        assert len(records) == end, f"read {len(records)} of {end} records"
+        return records
+    finally:
+        reader.close()
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float, every: float = 0.05) -> float:
+    """Poll ``check()`` until it is true; returns the seconds that took."""
+    began = time.monotonic()
+    while not check():
+        assert time.monotonic() - began < timeout, f"timed out after {timeout:.0f}s waiting for {what}"
+        time.sleep(every)
+    return time.monotonic() - began
+
+
+def start_bots(bootstrap: str, match: str) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "game.bots", "--match", match, "--count", str(BOTS)]
+    argv += ["--seconds", str(BOT_SECONDS), "--seed", "7", "--bootstrap", bootstrap]
+    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_a_match_survives_losing_its_leader(
+    cluster: LocalCluster, match_name: str, sig: signal.Signals, pytestconfig: pytest.Config
+) -> None:
+    cluster.start()  # whole again, even if the previous test failed half way
+    bootstrap = cluster.bootstrap
+    settings = KafkaSettings(bootstrap)
+
+    # A match created on a cluster is replicated three ways, and writes need two copies.
+    topic = ensure_match_topic(settings, match_name)
+    meta = cluster.partition(topic)
+    assert sorted(meta.replicas) == [1, 2, 3]
+    assert sorted(meta.isrs) == [1, 2, 3]
+    config = cluster.topic_config(topic)
+    assert config["min.insync.replicas"] == "2"
+    assert config["message.timestamp.type"] == "LogAppendTime"
+
+    reader = LiveReader(settings, match_name)
+    reader.start()
+    bots = start_bots(bootstrap, match_name)
+    began = time.monotonic()
+    restart_errors: list[BaseException] = []
+    try:
+        wait_for(f"{BOTS} bots in the log", lambda: len(reader.pids) >= BOTS, 30)
+        time.sleep(max(0.0, KILL_AFTER_S - (time.monotonic() - began)))
+
+        # Stop the broker that leads the match, mid-match.
+        leader = cluster.leader_of(topic)
+        assert leader == meta.replicas[0], "the leader is the preferred replica before the kill"
+        kill_ms = time.time() * 1000
+        cluster.kill(leader, sig)
+        wait_for("a new leader", lambda: cluster.leader_of(topic, timeout=1) not in (-1, leader), 30)
+        failover_s = time.time() - kill_ms / 1000  # from the signal to clients seeing the new leader
+        new_leader = cluster.leader_of(topic)
+
+        # Play on two brokers for a while, then start the stopped one again while play goes on.
+        time.sleep(TWO_BROKER_PLAY_S)
+        restart_began = time.monotonic()
+
+        def restart() -> None:
+            try:
+                cluster.restart(leader, timeout=90)
+            except BaseException as exc:  # reported by the main thread
+                restart_errors.append(exc)
+
+        restarter = threading.Thread(target=restart, daemon=True)
+        restarter.start()
+        out, err = bots.communicate(timeout=BOT_SECONDS + 90)
+    finally:
+        if bots.poll() is None:
+            bots.kill()
+            bots.communicate()
+    assert bots.returncode == 0, err[-3000:]
+    summary = json.loads(out.strip().splitlines()[-1])
+
+    records = read_log(bootstrap, match_name)
+    reader.finish(len(records))
+
+    # Every action the bots produced was acknowledged and is in the log exactly once, in order.
+    seqs: dict[int, list[int]] = defaultdict(list)
+    stamps: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for message in records:
+        action = decode(message.value(), message.key())
+        assert not isinstance(action, Skipped), action
+        seqs[action.pid].append(action.seq)
+        stamps[action.pid].append((message.timestamp()[1], action.KIND))
+    assert summary["dropped"] == 0
+    assert len(seqs) == BOTS
+    for pid, got in seqs.items():
+        assert got == list(range(1, len(got) + 1)), f"player {pid}: repeats or gaps in {got}"
+    assert len(records) == summary["sent"], "acknowledged actions missing from the log"
+    assert all(h.gaps == 0 and h.repeats == 0 for h in reader.replica.delivery.values())
+
+    # Play went on after the kill: every bot acted (not just left) after the new leader took over.
+    resumed_ms = kill_ms + failover_s * 1000
+    for pid, seen in stamps.items():
+        assert any(ts > resumed_ms and kind != "leave" for ts, kind in seen), f"{pid} stopped"
+
+    # Every reader holds the same world: the bots', the live reader's, and a fresh fold's.
+    fresh = new_replica(match_name)
+    hashes_at: dict[int, str] = {}
+    wanted = {summary["offset"], reader.replica.offset}
+    for message in records:
+        fresh.ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
+        if message.offset() in wanted:
+            hashes_at[message.offset()] = fresh.hash()
+    assert summary["hash"] == hashes_at[summary["offset"]]
+    assert reader.replica.offset == records[-1].offset()
+    assert reader.replica.hash() == fresh.hash()
+
+    # The stopped broker, started again, catches up: back in sync, and once it leads again
+    # the log it serves is the same, record for record.
+    restarter.join(120)
+    assert not restarter.is_alive() and not restart_errors, restart_errors
+    wait_for("all three replicas in sync", lambda: cluster.isr_of(topic) == [1, 2, 3], 60, 0.2)
+    caught_up_s = time.monotonic() - restart_began
+    cluster.elect_preferred_leader(topic)
+    wait_for(f"broker {leader} to lead again", lambda: cluster.leader_of(topic) == leader, 30)
+    again = read_log(bootstrap, match_name)
+    assert [_record(m) for m in again] == [_record(m) for m in records]
+
+    # The figures for the README's Reliability section.
+    after = [m.timestamp()[1] for m in records if m.timestamp()[1] >= kill_ms]
+    around = [ts for m in records if kill_ms - 1000 <= (ts := m.timestamp()[1]) <= kill_ms + 30_000]
+    stall_ms = max((b - a for a, b in zip(around, around[1:], strict=False)), default=0)
+    _report(
+        pytestconfig,
+        f"cluster {sig.name}: broker {leader} (leader) stopped at {KILL_AFTER_S:.0f}s; "
+        f"broker {new_leader} leads after {failover_s:.1f}s; longest pause in the log "
+        f"{stall_ms / 1000:.1f}s; {len(records)} actions acknowledged "
+        f"({summary['actions_per_s']}/s), {len(after)} after the stop; restarted broker back "
+        f"in sync {caught_up_s:.1f}s after its restart",
+    )
+
+
+def _record(message: Message) -> tuple[int, int, bytes | None, bytes | None]:
+    return message.offset(), message.timestamp()[1], message.key(), message.value()
