@@ -364,9 +364,8 @@ class LocalCluster:
         """Hand the partition's leadership back to its first replica (if it is in sync)."""
         from confluent_kafka import ElectionType, KafkaError, TopicPartition
 
-        future = self._admin().elect_leaders(
-            ElectionType.PREFERRED, [TopicPartition(topic, partition)], operation_timeout=timeout
-        )
+        # No timeout keywords: confluent-kafka 2.16 fails on any keyword to elect_leaders.
+        future = self._admin().elect_leaders(ElectionType.PREFERRED, [TopicPartition(topic, partition)])
         for error in future.result(timeout=timeout).values():
             # "Election not needed": the preferred replica leads already.
             if error is not None and error.args[0].code() != KafkaError.ELECTION_NOT_NEEDED:

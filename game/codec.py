@@ -1,7 +1,8 @@
 """The wire format: one msgpack record per action, versioned, small, and safe to decode.
 
 Version 3 (current) is a positional array whose first element packs the version and the
-action type into one byte (0x30 | type), so a move with its auth token is 32 bytes:
+action type into one byte (0x30 | type), so a move with its auth token is 32 bytes for a
+player's first 65,535 actions (34 after that, when the sequence number needs 4 bytes):
 
     [0x30 | type, pid, seq, t, ...payload, auth?]
     join   (1): name, color, epoch_ms, map_name, auth_tip?
@@ -67,6 +68,26 @@ BAD_FIELD = Skipped("bad_field")
 KEY_MISMATCH = Skipped("key_mismatch")
 
 _packer = msgpack.Packer()
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, which is half
+# the cost of decoding a move. Moves are most of every log, so they are built by setting
+# the slots directly: the same frozen object, equal to one built by Move(...).
+_new_object = object.__new__
+(_set_pid, _set_seq, _set_t, _set_x, _set_y, _set_facing, _set_auth) = (
+    Move.__dict__[name].__set__ for name in Move.__slots__
+)
+
+
+def _new_move(pid: int, seq: int, t: int, x: int, y: int, facing: int, auth: bytes) -> Move:
+    move = _new_object(Move)
+    _set_pid(move, pid)
+    _set_seq(move, seq)
+    _set_t(move, t)
+    _set_x(move, x)
+    _set_y(move, y)
+    _set_facing(move, facing)
+    _set_auth(move, auth)
+    return move
 
 
 def encode(action: Action) -> bytes:
@@ -149,7 +170,7 @@ def _name(value: object) -> str:
 
 def _from_array(obj: list) -> Action | Skipped:
     head = obj[0]
-    if head == _V3_MOVE and len(obj) == 8:
+    if len(obj) == 8 and type(head) is int and head == _V3_MOVE:
         # Moves are most of every log: checked inline, the replay rate depends on it.
         _, pid, seq, t, x, y, facing, auth = obj
         if (
@@ -168,7 +189,7 @@ def _from_array(obj: list) -> Action | Skipped:
             and 0 <= facing <= 7
             and len(auth) == AUTH_BYTES
         ):
-            return Move(pid, seq, t, x, y, facing, auth)
+            return _new_move(pid, seq, t, x, y, facing, auth)
         return BAD_FIELD
     if type(head) is not int:
         return UNKNOWN_VERSION
@@ -176,6 +197,8 @@ def _from_array(obj: list) -> Action | Skipped:
         code, fields, may_sign = head & 0xF, obj[1:], True
     elif head == 2 and len(obj) > 1:
         code, fields, may_sign = obj[1], obj[2:], False
+        if type(code) is not int:  # True == 1 and 2.0 == 2 in Python: one form only
+            return UNKNOWN_TYPE
     else:
         return UNKNOWN_VERSION
     payload = _PAYLOAD_LEN.get(code)
@@ -210,6 +233,7 @@ def _from_array(obj: list) -> Action | Skipped:
     return Leave(pid, seq, t, auth)
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
 _V1_FACINGS = {
     "north": 0,
     "north-east": 1,
@@ -245,7 +269,7 @@ def _from_v1(obj: dict) -> Action | Skipped:
         return UseItem(pid, seq, t)
     if kind == "join":
         color = obj["color"]
-        if type(color) is not str or len(color) != 7 or color[0] != "#":
+        if type(color) is not str or len(color) != 7 or color[0] != "#" or not all(c in _HEX for c in color[1:]):
             raise ValueError(color)
         return Join(
             pid,

@@ -335,8 +335,17 @@ class MatchReader:
         self.last_error = error.str()
 
     def poll(self, max_records: int = 2_000, timeout: float = 0.0) -> list[Message]:
-        """The records that have arrived (up to max_records), waiting at most `timeout` s."""
-        messages = self._consumer.consume(max_records, timeout)
+        """The records that have arrived (up to max_records), waiting at most `timeout` s.
+
+        Returns as soon as anything is there: `consume(n, timeout)` alone would wait out
+        the whole timeout unless n records arrive, which is latency a reader never wants.
+        """
+        messages = self._consumer.consume(max_records, 0)
+        if not messages and timeout > 0:
+            first = self._consumer.poll(timeout)
+            if first is None:
+                return []
+            messages = [first, *self._consumer.consume(max_records - 1, 0)] if max_records > 1 else [first]
         for message in messages:
             if message.error() is not None:
                 return self._without_errors(messages)

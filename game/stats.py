@@ -534,6 +534,7 @@ class StatsProcessor:
         # Every assigned partition is read again from 0: below the committed offset only to
         # rebuild state, which the reducer makes exact.
         for (topic, partition), offset in committed.items():
+            print(f"stats: assigned {topic}[{partition}], rebuilding up to offset {offset}", file=sys.stderr)
             if topic == self.stats_topic:
                 self.alltime[partition] = _AllTimeState(offset)
             else:
@@ -545,6 +546,7 @@ class StatsProcessor:
 
     def _revoked(self, partitions: list[tuple[str, int]]) -> None:
         for topic, partition in partitions:
+            print(f"stats: revoked {topic}[{partition}]", file=sys.stderr)
             if topic == self.stats_topic:
                 self.alltime.pop(partition, None)
             else:
@@ -738,9 +740,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     records = 0
+    matches: list[str] = []
     try:
         while not stopping and (args.seconds is None or time.monotonic() - started < args.seconds):
             records += processor.step(0.5)
+        matches = sorted(state.stats.match for state in processor.matches.values())
     except TransactionFailed as exc:
         print(f"error: {exc} (another processor with --instance {args.instance}?)", file=sys.stderr)
         return 1
@@ -754,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
                 "records": records,
                 "transactions": processor.transactions,
                 "aborted": processor.aborted,
-                "matches": sorted(s.stats.match for s in processor.matches.values()),
+                "matches": matches,  # held at the end
             },
             sort_keys=True,
         )

@@ -87,3 +87,57 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     assert after_outage > 50
     assert hashes_at[bots_summary["offset"]] == bots_summary["hash"]
     assert hashes_at[player_summary["offset"]] == player_summary["hash"]
+
+
+def test_a_player_started_before_kafka_waits_then_joins(
+    local_broker: LocalBroker, kafka_bootstrap: str, match_name: str
+) -> None:
+    local_broker.stop()
+    try:
+        player = subprocess.Popen(
+            [sys.executable, "-m", "game", "--name", "early", "--match", match_name]
+            + ["--bootstrap", kafka_bootstrap, "--headless", "--seconds", "120", "--screenshot", "/dev/null"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(4)
+        assert player.poll() is None, "the client gave up instead of waiting for Kafka"
+    finally:
+        local_broker.start()
+    # Once Kafka is there the client creates the match and joins it by itself.
+    joined = False
+    for _ in range(300):
+        try:
+            replica = new_replica(match_name)
+            reader = MatchReader(KafkaSettings(kafka_bootstrap), match_name)
+            for m in reader.poll(1_000, 0.5):
+                replica.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
+            reader.close()
+            joined = "early" in replica.world.names
+        except Exception:  # the topic does not exist until the client creates it
+            joined = False
+        if joined:
+            break
+        time.sleep(0.1)
+    player.send_signal(signal.SIGINT)
+    out, err = player.communicate(timeout=60)
+    assert joined
+    assert player.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    assert json.loads(out.strip().splitlines()[-1])["state"] == "left"
+
+
+def test_no_broker_gives_one_clear_line(match_name: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "game", "--name", "lonely", "--match", match_name]
+        + ["--bootstrap", "127.0.0.1:1", "--headless", "--seconds", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Kafka is not reachable at 127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr

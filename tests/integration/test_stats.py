@@ -60,8 +60,17 @@ def start_stats(bootstrap: str, prefix: str, instance: str) -> subprocess.Popen:
     )
 
 
+def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)  # reaps it and closes its pipes
+    if os.environ.get("STATS_TEST_DEBUG"):
+        print(err)
+
+
 def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
     out, err = proc.communicate(timeout=timeout)
+    if os.environ.get("STATS_TEST_DEBUG"):
+        print(err, out)
     assert proc.returncode == 0, err[-3000:]
     return out
 
@@ -128,14 +137,12 @@ def test_standings_are_exact_across_kills_restarts_and_rebalances(
     b = None
     try:
         time.sleep(4)
-        a.send_signal(signal.SIGKILL)  # mid-stream: maybe mid-transaction
-        a.wait()
+        kill(a)  # mid-stream: maybe mid-transaction
         a = start_stats(kafka_bootstrap, prefix, "a")
         time.sleep(2)
         b = start_stats(kafka_bootstrap, prefix, "b")  # a rebalance: b takes some partitions
         time.sleep(3)
-        a.send_signal(signal.SIGKILL)  # again, while b works alongside
-        a.wait()
+        kill(a)  # again, while b works alongside
         a = start_stats(kafka_bootstrap, prefix, "a")
         time.sleep(2)
         b.send_signal(signal.SIGTERM)  # b leaves; after the session timeout a takes over its partitions
@@ -149,9 +156,8 @@ def test_standings_are_exact_across_kills_restarts_and_rebalances(
         finish(a)
     finally:
         for proc in (a, b, *bots):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            if proc is not None and proc.returncode is None:
+                kill(proc)
     assert {k for k in latest if k not in expected} == set()
     assert {k for k in expected if k not in latest} == set()
     for key in sorted(expected):
@@ -165,12 +171,12 @@ def test_standings_are_exact_across_kills_restarts_and_rebalances(
 def test_history_writes_each_finished_match_once(
     kafka_bootstrap: str, match_name: str, tmp_path: Path
 ) -> None:
-    settings = KafkaSettings(kafka_bootstrap)
-    ensure_match_topic(settings, match_name)
+    match = match_name + "h"
+    ensure_match_topic(KafkaSettings(kafka_bootstrap), match)
     stats = start_stats(kafka_bootstrap, match_name, "h")
     try:
-        finish(start_bots(kafka_bootstrap, match_name, 5, 4))
-        expected = expected_stats(kafka_bootstrap, [match_name])
+        finish(start_bots(kafka_bootstrap, match, 5, 4))
+        expected = expected_stats(kafka_bootstrap, [match])
         topic = f"arena.stats.{match_name}"
         assert wait_for_stats(kafka_bootstrap, topic, expected, 30) == expected
     finally:
@@ -196,9 +202,9 @@ def test_history_writes_each_finished_match_once(
     [record] = list_history(db)
     session = Session.from_json(session_value)
     assert (record.match, record.first_offset, record.last_offset) == (
-        match_name,
+        match,
         0,
-        len(read_log(kafka_bootstrap, match_name)) - 1,
+        len(read_log(kafka_bootstrap, match)) - 1,
     )
     assert record.ended_by == "left" and record.duration_ms == session.last_ts - session.first_ts > 0
     assert [p.player for p in record.players] == [name for name, _ in session.players]
