@@ -15,6 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from functools import partial
 
 from confluent_kafka import (
@@ -58,10 +59,27 @@ class KafkaSettings:
         )
 
 
+# Security settings from the environment, for deployments that keep secrets out of argv.
+SECURITY_ENVIRONMENT = {
+    "KAFKA_SECURITY_PROTOCOL": "security.protocol",
+    "KAFKA_SASL_MECHANISM": "sasl.mechanism",
+    "KAFKA_SASL_USERNAME": "sasl.username",
+    "KAFKA_SASL_PASSWORD": "sasl.password",
+    "KAFKA_SSL_CA_LOCATION": "ssl.ca.location",
+}
+
+
 def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bootstrap",
         help=f"Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP})",
+    )
+    parser.add_argument(
+        "--kafka-config",
+        metavar="FILE",
+        default=os.environ.get("KAFKA_CONFIG_FILE"),
+        help="librdkafka settings, one key=value a line (e.g. security.protocol, sasl.*); "
+        "default $KAFKA_CONFIG_FILE",
     )
     parser.add_argument(
         "-X",
@@ -74,9 +92,39 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> KafkaSettings:
-    """Bootstrap from --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092."""
+    """Bootstrap from --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092.
+
+    Other settings, later ones winning: the --kafka-config file, then the security
+    variables of SECURITY_ENVIRONMENT, then each -X key=value.
+    """
     bootstrap = args.bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP
-    return KafkaSettings(bootstrap, parse_overrides(args.kafka_overrides))
+    pairs: list[tuple[str, str]] = []
+    config_file = getattr(args, "kafka_config", None)
+    if config_file:
+        pairs += read_config_file(config_file)
+    pairs += [(key, os.environ[name]) for name, key in SECURITY_ENVIRONMENT.items() if os.environ.get(name)]
+    pairs += parse_overrides(args.kafka_overrides)
+    if any(key == "bootstrap.servers" for key, _ in pairs) and not args.bootstrap:
+        bootstrap = [value for key, value in pairs if key == "bootstrap.servers"][-1]
+    return KafkaSettings(bootstrap, tuple((k, v) for k, v in pairs if k != "bootstrap.servers"))
+
+
+def read_config_file(path: str) -> list[tuple[str, str]]:
+    """A properties file of librdkafka settings: key=value lines, '#' comments."""
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()  # noqa: SIM115
+    except OSError as exc:
+        raise ValueError(f"cannot read the Kafka config file {path}: {exc.strerror}") from exc
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{path}:{number}: expected key=value, got {line!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
 
 
 def parse_overrides(items: list[str]) -> tuple[tuple[str, str], ...]:
@@ -104,14 +152,29 @@ def _admin(settings: KafkaSettings) -> AdminClient:
     return AdminClient(settings.client_config())
 
 
+def _cluster_metadata(settings: KafkaSettings, timeout: float) -> tuple[AdminClient, Any]:
+    """An admin client and the cluster's metadata, or one clear reason why not."""
+    errors: list[KafkaError] = []
+    admin = AdminClient(settings.client_config(error_cb=errors.append))
+    try:
+        return admin, admin.list_topics(timeout=timeout)
+    except KafkaException as exc:
+        denied = [e for e in errors if e.code() in _AUTH_ERRORS or "SASL" in e.str() or "SSL" in e.str()]
+        if denied:
+            raise KafkaUnavailable(
+                f"Kafka at {settings.bootstrap} refused us: {denied[-1].str()}. Check the user and "
+                "password (--kafka-config, $KAFKA_SASL_USERNAME and $KAFKA_SASL_PASSWORD, or -X sasl.*)"
+            ) from exc
+        raise KafkaUnavailable(settings.unreachable()) from exc
+
+
+_AUTH_ERRORS = {KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._SSL}
+
+
 def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
     """Create the match's topic if needed: one partition (one order), broker append time."""
     topic = topic_for(match)
-    admin = _admin(settings)
-    try:
-        metadata = admin.list_topics(timeout=timeout)
-    except KafkaException as exc:
-        raise KafkaUnavailable(settings.unreachable()) from exc
+    admin, metadata = _cluster_metadata(settings, timeout)
     if topic in metadata.topics:
         return topic
     # Replicate a match three ways when the cluster can, so losing a broker loses nothing.
@@ -140,11 +203,7 @@ class MatchInfo:
 
 def list_matches(settings: KafkaSettings, timeout: float = 10.0) -> list[MatchInfo]:
     """The matches on the broker, with how many records each holds."""
-    admin = _admin(settings)
-    try:
-        metadata = admin.list_topics(timeout=timeout)
-    except KafkaException as exc:
-        raise KafkaUnavailable(settings.unreachable()) from exc
+    _, metadata = _cluster_metadata(settings, timeout)
     topics = sorted(t for t in metadata.topics if t.startswith(TOPIC_PREFIX))
     if not topics:
         return []
