@@ -20,6 +20,7 @@ from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
 
 CATCH_UP_SLICE = 2_000  # records folded between clock checks while catching up
+INGEST_PER_FRAME = 1_500  # records decoded per frame when frames matter
 EFFECTS_LIMIT = 3_000  # more records than this in one frame: fold them without effects
 CATCH_UP_DRAW_S = 0.1  # frame interval while catching up
 PROGRESS_AFTER_S = 0.3  # show the catch-up bar only when it takes longer than this
@@ -175,7 +176,10 @@ class Spectator:
     # --- records ---
 
     def _ingest(self, now: float) -> None:
-        records = self.feed.take()
+        # Decoding costs ~5 us a record: while frames matter (not catching up, not max speed)
+        # take a slice per frame, still far more than any match writes.
+        busy = self.catching_since is not None or self.playback.max_speed or self.args.headless
+        records = self.feed.take(None if busy else INGEST_PER_FRAME)
         if not records:
             return
         self.timeline.extend(records)

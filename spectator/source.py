@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from confluent_kafka import KafkaError, KafkaException
 
-from game.kafka import KafkaSettings, MatchReader
+from game.kafka import KafkaSettings, KafkaUnavailable, MatchReader
 
 RawRecord = tuple[int, int, bytes | None, bytes | None]  # offset, ts, key, value
 
@@ -29,9 +29,15 @@ def quiet(settings: KafkaSettings) -> KafkaSettings:
     return replace(settings, overrides=(("log_level", "0"), *settings.overrides))
 
 
-def triage(exc: KafkaException) -> str:
+# What reading a log's end raises: librdkafka's error, or game.kafka's wrapper around it.
+READ_ERRORS = (KafkaException, KafkaUnavailable)
+
+
+def triage(exc: BaseException) -> str:
     """NO_MATCH when the topic is missing, UNREACHABLE for every other failure."""
-    error = exc.args[0] if exc.args else None
+    while isinstance(exc, KafkaUnavailable) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
     code = error.code() if isinstance(error, KafkaError) else None
     return NO_MATCH if code in _NO_MATCH_CODES else UNREACHABLE
 
@@ -50,6 +56,7 @@ class LogFeed:
         self.first_end: int | None = None  # the log's end when we first reached the broker
         self.end = 0  # the latest end offset seen
         self.received = 0
+        self.error = ""
         self._probe_timeout = probe_timeout
         self._batches: deque[list[RawRecord]] = deque()
         self._stop = threading.Event()
@@ -59,11 +66,17 @@ class LogFeed:
         self._thread.start()
         return self
 
-    def take(self) -> list[RawRecord]:
-        """Every record received since the last call, in log order."""
+    def take(self, limit: int | None = None) -> list[RawRecord]:
+        """The records received since the last call (at most `limit`), in log order."""
         records: list[RawRecord] = []
-        while self._batches:
-            records.extend(self._batches.popleft())
+        batches = self._batches
+        while batches and (limit is None or len(records) < limit):
+            batch = batches.popleft()
+            room = len(batch) if limit is None else limit - len(records)
+            if room < len(batch):
+                batches.appendleft(batch[room:])  # only this thread takes from the left
+                batch = batch[:room]
+            records.extend(batch)
         return records
 
     @property
@@ -77,27 +90,33 @@ class LogFeed:
     def _run(self) -> None:
         reader = MatchReader(quiet(self.settings), self.match, "beginning")
         try:
-            next_probe = 0.0
-            while not self._stop.is_set():
-                now = time.monotonic()
-                if now >= next_probe:
-                    self._probe(reader)
-                    next_probe = now + (1.0 if self.status == OK else 0.5)
-                if self.status != OK:
-                    self._stop.wait(0.2)
-                    continue
-                records = raw(reader.poll(BATCH, 0.05))
-                if records:
-                    self.received += len(records)
-                    self.end = max(self.end, records[-1][0] + 1)
-                    self._batches.append(records)
+            self._loop(reader)
+        except Exception as exc:  # the window must keep running and say so, not die silently
+            self.status = UNREACHABLE
+            self.error = str(exc)
         finally:
             reader.close()
+
+    def _loop(self, reader: MatchReader) -> None:
+        next_probe = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now >= next_probe:
+                self._probe(reader)
+                next_probe = now + (1.0 if self.status == OK else 0.5)
+            if self.status != OK:
+                self._stop.wait(0.2)
+                continue
+            records = raw(reader.poll(BATCH, 0.05))
+            if records:
+                self.received += len(records)
+                self.end = max(self.end, records[-1][0] + 1)
+                self._batches.append(records)
 
     def _probe(self, reader: MatchReader) -> None:
         try:
             end = reader.end_offset(timeout=self._probe_timeout)
-        except KafkaException as exc:
+        except READ_ERRORS as exc:
             self.status = triage(exc)
             return
         if self.first_end is None:

@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import KafkaException
-
 from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
 from game.codec import Skipped, decode, to_json_dict
 from game.constants import FACING_NAMES, TILE_UNITS
@@ -35,7 +33,7 @@ from game.world import (
     Respawned,
     Used,
 )
-from spectator.source import NO_MATCH, UNREACHABLE, quiet, raw, triage
+from spectator.source import NO_MATCH, READ_ERRORS, UNREACHABLE, quiet, raw, triage
 
 Lookup = Callable[[int], str]  # player id -> name, as the world knows it now
 
@@ -108,8 +106,8 @@ def _wait_for_log(reader: MatchReader, settings: KafkaSettings, args: argparse.N
     said = ""
     while True:
         try:
-            return reader.end_offset(timeout=5.0)
-        except KafkaException as exc:
+            return reader.end_offset(timeout=2.0)
+        except READ_ERRORS as exc:
             problem = triage(exc)
         if problem == UNREACHABLE:
             message = f"Kafka is not reachable at {settings.bootstrap}"
