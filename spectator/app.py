@@ -88,7 +88,7 @@ class Spectator:
         self.renderer = Renderer(screen, load_map())
         self.map_name = "arena"
         self.follow_name: str | None = args.follow
-        self.debug = False
+        self.debug = args.debug
         self.scoreboard = True
         self.dragging = False
         self.frames = 0

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--delay", type=float, default=0.0, metavar="SECONDS", help="stay this far behind live"
     )
     parser.add_argument("--follow", metavar="NAME", help="follow this player with the camera")
+    parser.add_argument("--debug", action="store_true", help="start with the debug overlay (F3) shown")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--text", action="store_true", help="print each action as a line")
     output.add_argument("--jsonl", action="store_true", help="print each action as JSON")
