@@ -60,15 +60,18 @@ class MatchReplica:
 
     def ingest_action(self, offset: int, ts: int, action: Action) -> Outcome:
         self.offset = offset
+        seq = action.seq
         health = self.delivery.get(action.pid)
         if health is None:
             health = self.delivery[action.pid] = DeliveryHealth()
-        if action.seq <= health.last_seq:
+        if seq == health.last_seq + 1:
+            health.last_seq = seq
+        elif seq <= health.last_seq:
             health.repeats += 1
         else:
-            if action.seq > health.last_seq + 1 and health.last_seq:
-                health.gaps += action.seq - health.last_seq - 1
-            health.last_seq = action.seq
+            if health.last_seq:
+                health.gaps += seq - health.last_seq - 1
+            health.last_seq = seq
         outcome = apply(self.world, action, ts)
         if outcome.applied:
             self.applied += 1
