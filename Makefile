@@ -11,7 +11,7 @@ WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
 DOCKER_UP = docker info >/dev/null 2>&1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv broker stop play test lint fmt bench
+.PHONY: help venv broker cluster stop play test lint fmt bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z.\/-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,9 +29,15 @@ broker: venv ## start Kafka (docker compose if an engine answers, else a local b
 	elif $(DOCKER_UP); then docker compose up -d --wait && echo localhost:9092; \
 	else $(PY) -m broker start; fi
 
-stop: ## stop whichever broker `make broker` started
-	@if $(DOCKER_UP); then docker compose down; fi
-	@if [ -x $(PY) ]; then $(PY) -m broker stop; fi
+cluster: venv ## start a three-broker Kafka cluster (compose profile `cluster`, else local) and print its bootstrap list
+	@if $(DOCKER_UP); then \
+		docker compose --profile cluster up -d --wait kafka-1 kafka-2 kafka-3 && \
+		echo localhost:19192,localhost:19193,localhost:19194; \
+	else $(PY) -m broker cluster start; fi
+
+stop: ## stop whichever broker or cluster `make broker` or `make cluster` started
+	@if $(DOCKER_UP); then docker compose --profile cluster down; fi
+	@if [ -x $(PY) ]; then $(PY) -m broker stop; $(PY) -m broker cluster stop; fi
 
 play: venv broker ## play: spectator + player + bots (ARGS="--headless --seconds 5")
 	$(WITH_BOOTSTRAP)$(PY) -m game.play $(ARGS)

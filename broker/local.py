@@ -245,8 +245,22 @@ class LocalBroker:
         cmd = _cmdline(pid)
         if pid_alive(pid) and "kafka.Kafka" in cmd and str(self.config_path) in cmd:
             return pid
+        self.reap()
         self.pid_path.unlink(missing_ok=True)
         return None
+
+    def reap(self, timeout: float = 10.0) -> None:
+        """Collect the exit status of our child once it has died (it's then no zombie)."""
+        proc = self._proc
+        if proc is None or pid_alive(proc.pid):
+            return
+        # A killed JVM's main thread shows as a zombie while its other threads still exit, and
+        # poll() can't collect it until they have: wait for it.
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return
+        self._proc = None
 
     def is_running(self) -> bool:
         return self.pid() is not None

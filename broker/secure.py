@@ -1,0 +1,136 @@
+"""A local broker with SASL/SCRAM and ACLs: players may write and read match topics,
+spectators may only read them.
+
+Kafka's ACLs guard topics and groups, never what a record says: they keep a spectator from
+writing, but cannot stop one player writing another's id into a match. That is what the
+game's signed actions are for (game/auth.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+    ResourceType,
+)
+
+from broker.local import BROKER_SRC, LOG4J2_PROPERTIES, BrokerError, LocalBroker, random_cluster_id, tail
+
+MATCH_TOPIC_PREFIX = "arena.match."
+READER_GROUP_PREFIX = "arena-"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    username: str
+    password: str
+
+    def client_settings(self) -> dict[str, str]:
+        return {
+            "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanism": "SCRAM-SHA-256",
+            "sasl.username": self.username,
+            "sasl.password": self.password,
+        }
+
+
+# Development credentials for the loopback-only local broker (say so, never reuse them).
+ADMIN = Credentials("admin", "admin-secret")
+PLAYER = Credentials("player", "player-secret")
+SPECTATOR = Credentials("spectator", "spectator-secret")
+
+
+class SecureBroker(LocalBroker):
+    """A LocalBroker whose client listener needs SCRAM logins and whose topics need ACLs."""
+
+    users = (ADMIN, PLAYER, SPECTATOR)
+
+    def _write_config(self) -> None:
+        template = Template((BROKER_SRC / "secure.properties").read_text())
+        self.config_path.write_text(
+            template.substitute(
+                port=self.port,
+                controller_port=self.controller_port,
+                data_dir=self.data_dir,
+                admin_user=ADMIN.username,
+                admin_password=ADMIN.password,
+            )
+        )
+        self.log4j_path.write_text(LOG4J2_PROPERTIES)
+
+    def _format_storage(self, java: str) -> None:
+        # SCRAM users are created at format time (KRaft keeps them in the metadata log),
+        # so a secure broker always starts from freshly formatted storage.
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(parents=True)
+        argv = [
+            *self._java_argv(java),
+            "kafka.tools.StorageTool",
+            "format",
+            "--cluster-id",
+            random_cluster_id(),
+            "--config",
+            str(self.config_path),
+            "--standalone",
+        ]
+        for user in self.users:
+            argv += ["--add-scram", f"SCRAM-SHA-256=[name={user.username},password={user.password}]"]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise BrokerError(
+                f"formatting the secure broker storage in {self.data_dir} failed (exit {done.returncode})",
+                log_tail=tail(done.stdout + done.stderr),
+            )
+
+    def wait_ready(self, pid: int, began: float, timeout: float) -> None:
+        # Readiness is checked with the admin's login, then the ACLs are put in place.
+        super().wait_ready(pid, began, timeout)
+        grant_acls(self.bootstrap)
+
+    def admin_settings(self) -> dict[str, str]:
+        return {"bootstrap.servers": self.bootstrap, **ADMIN.client_settings()}
+
+
+def grant_acls(bootstrap: str, timeout: float = 30.0) -> None:
+    """Players: read, write and create match topics. Spectators: read them only."""
+
+    def allow(user: Credentials, resource: ResourceType, name: str, operation: AclOperation) -> AclBinding:
+        return AclBinding(
+            resource,
+            name,
+            ResourcePatternType.PREFIXED,
+            f"User:{user.username}",
+            "*",
+            operation,
+            AclPermissionType.ALLOW,
+        )
+
+    topic, group = ResourceType.TOPIC, ResourceType.GROUP
+    bindings = [
+        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
+        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.WRITE),
+        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.CREATE),
+        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
+        allow(PLAYER, group, READER_GROUP_PREFIX, AclOperation.READ),
+        allow(SPECTATOR, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
+        allow(SPECTATOR, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
+        allow(SPECTATOR, group, READER_GROUP_PREFIX, AclOperation.READ),
+    ]
+    admin = AdminClient({"bootstrap.servers": bootstrap, **ADMIN.client_settings(), "log_level": 0})
+    for future in admin.create_acls(bindings, request_timeout=timeout).values():
+        future.result(timeout=timeout)
+
+
+def write_client_config(path: Path, user: Credentials) -> Path:
+    """A --kafka-config file for a user of the secure local broker."""
+    path.write_text("".join(f"{key}={value}\n" for key, value in user.client_settings().items()))
+    return path
