@@ -2,6 +2,7 @@
 
 Without ``cluster`` (or ``--cluster``) it runs the single broker; with it, the three-node
 cluster of ``broker/cluster.py``, whose ``--port`` is the base port (default 19192).
+``--secure`` runs the single broker with SASL/SCRAM logins and ACLs (``broker/secure.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from pathlib import Path
 
 from broker.cluster import CLUSTER_BASE_PORT, LocalCluster
 from broker.local import DEFAULT_BASE_DIR, DEFAULT_PORT, KAFKA_VERSION, BrokerError, LocalBroker
+from broker.secure import SecureBroker
+
+SECURE_PORT = 9192
 
 ACTIONS = ("start", "stop", "status")
 
@@ -27,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=(*ACTIONS, "cluster"))
     parser.add_argument("action", nargs="?", choices=ACTIONS, help="after `cluster`")
     parser.add_argument("--cluster", action="store_true", help="the same as `cluster ACTION`")
+    parser.add_argument(
+        "--secure",
+        action="store_true",
+        help="SASL/SCRAM logins and ACLs (users admin, player, spectator; default port 9192)",
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -52,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "stop":
                 return _cluster_stop(cluster)
             return _cluster_status(cluster)
-        broker = LocalBroker(args.port or DEFAULT_PORT, args.dir, controller_port=args.controller_port)
+        if args.secure:
+            broker: LocalBroker = SecureBroker(
+                args.port or SECURE_PORT, args.dir / "secure", controller_port=args.controller_port
+            )
+        else:
+            broker = LocalBroker(args.port or DEFAULT_PORT, args.dir, controller_port=args.controller_port)
         args.timeout = args.timeout or 60.0
         if args.command == "start":
             return _start(broker, args.timeout)

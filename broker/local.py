@@ -187,12 +187,12 @@ def java_major_version(java: str) -> int | None:
     return int(match.group(2) or 0) if major == 1 else major
 
 
-def metadata_answers(bootstrap: str, timeout: float = 3.0) -> bool:
+def metadata_answers(bootstrap: str, timeout: float = 3.0, **settings: str) -> bool:
     """True if the broker answers a metadata request and lists itself."""
     from confluent_kafka.admin import AdminClient  # lazy: `stop` must not need it
 
     # log_level 0: a broker that is still coming up must not spam librdkafka errors.
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **settings})
     try:
         metadata = admin.list_topics(timeout=timeout)
     except Exception:  # any KafkaException means "not yet"
@@ -262,12 +262,16 @@ class LocalBroker:
             return
         self._proc = None
 
+    def answers(self, timeout: float = 3.0) -> bool:
+        """True when the broker answers a metadata request (as a client of it would ask)."""
+        return metadata_answers(self.bootstrap, timeout)
+
     def is_running(self) -> bool:
         return self.pid() is not None
 
     def status(self) -> BrokerStatus:
         pid = self.pid()
-        answers = pid is not None and port_accepts(self.port) and metadata_answers(self.bootstrap)
+        answers = pid is not None and port_accepts(self.port) and self.answers()
         return BrokerStatus(pid is not None, pid, self.bootstrap, answers)
 
     # -- start -----------------------------------------------------------------------------
@@ -424,7 +428,7 @@ class LocalBroker:
                     log_tail=tail(log),
                 )
             # Wait for the listener first: librdkafka would otherwise retry in the background.
-            if port_accepts(self.port) and metadata_answers(self.bootstrap, timeout=2.0):
+            if port_accepts(self.port) and self.answers(timeout=2.0):
                 return
             time.sleep(0.2)
         raise BrokerError(

@@ -23,7 +23,15 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from broker.local import BROKER_SRC, LOG4J2_PROPERTIES, BrokerError, LocalBroker, random_cluster_id, tail
+from broker.local import (
+    BROKER_SRC,
+    LOG4J2_PROPERTIES,
+    BrokerError,
+    LocalBroker,
+    metadata_answers,
+    random_cluster_id,
+    tail,
+)
 
 MATCH_TOPIC_PREFIX = "arena.match."
 READER_GROUP_PREFIX = "arena-"
@@ -90,6 +98,9 @@ class SecureBroker(LocalBroker):
                 f"formatting the secure broker storage in {self.data_dir} failed (exit {done.returncode})",
                 log_tail=tail(done.stdout + done.stderr),
             )
+
+    def answers(self, timeout: float = 3.0) -> bool:
+        return metadata_answers(self.bootstrap, timeout, **ADMIN.client_settings())
 
     def wait_ready(self, pid: int, began: float, timeout: float) -> None:
         # Readiness is checked with the admin's login, then the ACLs are put in place.

@@ -99,16 +99,10 @@ class _Pen:
         rx, ry = _rotate(self.facing, x, y)
         return (self.cx + rx) * SUPERSAMPLE, (self.cy + ry) * SUPERSAMPLE
 
-    def circle(
-        self, color: tuple[int, ...], x: float, y: float, r: float, width: float = 0
-    ) -> None:
-        pygame.draw.circle(
-            self.surface, color, self.at(x, y), r * SUPERSAMPLE, round(width * SUPERSAMPLE)
-        )
+    def circle(self, color: tuple[int, ...], x: float, y: float, r: float, width: float = 0) -> None:
+        pygame.draw.circle(self.surface, color, self.at(x, y), r * SUPERSAMPLE, round(width * SUPERSAMPLE))
 
-    def polygon(
-        self, color: tuple[int, ...], points: list[tuple[float, float]], width: float = 0
-    ) -> None:
+    def polygon(self, color: tuple[int, ...], points: list[tuple[float, float]], width: float = 0) -> None:
         pygame.draw.polygon(
             self.surface, color, [self.at(x, y) for x, y in points], round(width * SUPERSAMPLE)
         )
@@ -116,9 +110,7 @@ class _Pen:
     def line(
         self, color: tuple[int, ...], a: tuple[float, float], b: tuple[float, float], width: float
     ) -> None:
-        pygame.draw.line(
-            self.surface, color, self.at(*a), self.at(*b), max(1, round(width * SUPERSAMPLE))
-        )
+        pygame.draw.line(self.surface, color, self.at(*a), self.at(*b), max(1, round(width * SUPERSAMPLE)))
 
     def ellipse(self, color: tuple[int, ...], x: float, y: float, rx: float, ry: float) -> None:
         # Unrotated: only used for shapes that look the same from every facing.
@@ -439,10 +431,7 @@ SHEETS = {"tiles": draw_tiles, "knight": draw_knights, "items": draw_items, "eff
 
 
 def _cells(sheet: pygame.Surface, cell: int, row: int = 0) -> list[pygame.Surface]:
-    return [
-        sheet.subsurface((x, row * cell, cell, cell)).copy()
-        for x in range(0, sheet.get_width(), cell)
-    ]
+    return [sheet.subsurface((x, row * cell, cell, cell)).copy() for x in range(0, sheet.get_width(), cell)]
 
 
 def _own_format(image: pygame.Surface) -> pygame.Surface:
@@ -450,9 +439,7 @@ def _own_format(image: pygame.Surface) -> pygame.Surface:
     if pygame.display.get_init() and pygame.display.get_surface() is not None:
         return image.convert_alpha()
     surface = pygame.Surface(image.get_size(), pygame.SRCALPHA)
-    surface.blit(
-        image, (0, 0), special_flags=pygame.BLEND_RGBA_ADD
-    )  # an exact copy, alpha included
+    surface.blit(image, (0, 0), special_flags=pygame.BLEND_RGBA_ADD)  # an exact copy, alpha included
     return surface
 
 
@@ -528,9 +515,7 @@ def _write_wav(path: Path, samples: array) -> None:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
-        out.writeframes(
-            samples.tobytes() if sys.byteorder == "little" else _swapped(samples).tobytes()
-        )
+        out.writeframes(samples.tobytes() if sys.byteorder == "little" else _swapped(samples).tobytes())
 
 
 def _swapped(samples: array) -> array:

@@ -26,7 +26,18 @@ def parse_script(text: str) -> list[list[str]]:
     commands = [part.split() for part in text.replace("\n", ";").split(";") if part.strip()]
     for words in commands:
         name = words[0]
-        if name not in {"wait", "until", "walk", "goto", "goto-item", "grab", "attack", "use", "face", "chase"}:
+        if name not in {
+            "wait",
+            "until",
+            "walk",
+            "goto",
+            "goto-item",
+            "grab",
+            "attack",
+            "use",
+            "face",
+            "chase",
+        }:
             raise AutopilotError(f"unknown autopilot command {name!r}")
         if name in {"walk", "face"} and words[1] not in FACING_NAMES:
             raise AutopilotError(f"{name} wants a direction ({', '.join(FACING_NAMES)})")

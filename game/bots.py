@@ -18,7 +18,7 @@ from game.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, TILE_UNITS
 from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
 from game.maps import DEFAULT_MAP, available_maps, tile_centre
-from game.navigate import Steering, tile_of
+from game.navigate import Steering
 from game.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
 from game.world import Player, World, world_hash
 
@@ -106,7 +106,9 @@ def add_bots(crowd: Crowd, count: int, seed: int, rate: float, prefix: str) -> N
     for i in range(count):
         bot_rng = random.Random(rng.getrandbits(64))
         # A shorter chain than a human's: hundreds of bots build theirs at start-up.
-        agent = PlayerAgent(f"{prefix}{i + 1:02d}"[:16], crowd.map_name, pid=random_pid(bot_rng), chain_length=1 << 14)
+        agent = PlayerAgent(
+            f"{prefix}{i + 1:02d}"[:16], crowd.map_name, pid=random_pid(bot_rng), chain_length=1 << 14
+        )
         agent.move_interval_ms = 1000 / rate
         crowd.add(Member(agent, BotBrain(bot_rng), join_at_ms=i * 25))
 
@@ -115,9 +117,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m game.bots", description="Run bot players in a match.")
     parser.add_argument("--match", default="main")
     parser.add_argument("--count", type=int, default=3)
-    parser.add_argument("--seconds", type=float, help="leave after this many seconds (default: run until Ctrl+C)")
+    parser.add_argument(
+        "--seconds", type=float, help="leave after this many seconds (default: run until Ctrl+C)"
+    )
     parser.add_argument("--seed", type=int, help="seed for names, ids and behaviour (default: random)")
-    parser.add_argument("--rate", type=float, default=15.0, help="max move records per bot per second (default 15)")
+    parser.add_argument(
+        "--rate", type=float, default=15.0, help="max move records per bot per second (default 15)"
+    )
     parser.add_argument("--map", default=DEFAULT_MAP, choices=available_maps(), help="map of a new match")
     parser.add_argument("--prefix", help="bot name prefix (default: bot + 2 letters from the seed)")
     add_kafka_arguments(parser)
@@ -130,7 +136,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().getrandbits(32)
-    prefix = args.prefix or "bot" + "".join(random.Random(seed).choice("abcdefghjkmnpqrstuvwxyz") for _ in range(2)) + "-"
+    prefix = (
+        args.prefix
+        or "bot" + "".join(random.Random(seed).choice("abcdefghjkmnpqrstuvwxyz") for _ in range(2)) + "-"
+    )
     try:
         crowd = Crowd(settings_from_args(args), args.match, args.map)
     except (KafkaUnavailable, ValueError) as exc:
@@ -164,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(elapsed, 2),
                 "sent": crowd.sent,
                 "dropped": crowd.dropped,
+                "delivered": crowd.producer.delivered,
+                "failed": crowd.producer.failed,
+                "rebuilds": crowd.producer.rebuilds,
                 "actions_per_s": round(crowd.sent / elapsed, 1) if elapsed else 0,
                 "bot_rejected": rejected,
                 "offset": crowd.replica.offset,

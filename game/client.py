@@ -101,7 +101,9 @@ class PlayerClient:
         batch = 20_000 if self.state == "loading" else 2_000
         now_ms = time.monotonic() * 1000
         for message in self.reader.poll(batch, 0):
-            action, outcome = self.replica.read(message.offset(), message.timestamp()[1], message.key(), message.value())
+            action, outcome = self.replica.read(
+                message.offset(), message.timestamp()[1], message.key(), message.value()
+            )
             if outcome is None:
                 continue
             if action.pid == self.agent.pid:  # type: ignore[union-attr]
@@ -126,7 +128,9 @@ class PlayerClient:
 
     def handle_input(self, dt_ms: float) -> None:
         if self.autopilot is not None:
-            intent = self.autopilot.intent(self.agent.now_ms(), self.agent.x, self.agent.y, self.replica.world)
+            intent = self.autopilot.intent(
+                self.agent.now_ms(), self.agent.x, self.agent.y, self.replica.world
+            )
         else:
             keys = pygame.key.get_pressed()
             intent = Intent(
@@ -243,7 +247,14 @@ class PlayerClient:
                 if self.producer is not None:
                     self.producer.poll()
                 positions = self.display_positions(dt_ms)
-                draw_player_frame(screen, self.scene, self.replica.world, now * 1000, positions, self.hud((now - started) * 1000))
+                draw_player_frame(
+                    screen,
+                    self.scene,
+                    self.replica.world,
+                    now * 1000,
+                    positions,
+                    self.hud((now - started) * 1000),
+                )
                 pygame.display.flip()
                 self.frames += 1
                 if self.options.seconds is not None and now - started >= self.options.seconds:
@@ -282,7 +293,10 @@ class PlayerClient:
                 "pick another with --name"
             )
         if reason == "wrong_map":
-            return f"Match {self.options.match!r} is played on another map: leave out --map or pick another match"
+            return (
+                f"Match {self.options.match!r} is played on another map: "
+                "leave out --map or pick another match"
+            )
         return f"Could not join match {self.options.match!r}: {reason}"
 
     def shutdown(self) -> None:

@@ -26,8 +26,7 @@ a reason, and msgpack's size limits keep a hostile header from asking for gigaby
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgpack
@@ -216,7 +215,15 @@ def _from_array(obj: list) -> Action | Skipped:
     seq = _int(fields[1], 1, _MAX_SEQ)
     t = _int(fields[2], 0, _MAX_T)
     if code == 2:
-        return Move(pid, seq, t, _int(fields[3], 0, _MAX_POS), _int(fields[4], 0, _MAX_POS), _int(fields[5], 0, 7), auth)
+        return Move(
+            pid,
+            seq,
+            t,
+            _int(fields[3], 0, _MAX_POS),
+            _int(fields[4], 0, _MAX_POS),
+            _int(fields[5], 0, 7),
+            auth,
+        )
     if code == 3:
         return Attack(pid, seq, t, _int(fields[3], 0, 7), auth)
     if code == 4:
@@ -228,7 +235,14 @@ def _from_array(obj: list) -> Action | Skipped:
     if code == 1:
         name, color, epoch_ms, map_name = fields[3:7]
         return Join(
-            pid, seq, t, _name(name), _int(color, 0, 0xFFFFFF), _int(epoch_ms, 0, _MAX_EPOCH_MS), _name(map_name), auth
+            pid,
+            seq,
+            t,
+            _name(name),
+            _int(color, 0, 0xFFFFFF),
+            _int(epoch_ms, 0, _MAX_EPOCH_MS),
+            _name(map_name),
+            auth,
         )
     return Leave(pid, seq, t, auth)
 
@@ -258,9 +272,7 @@ def _from_v1(obj: dict) -> Action | Skipped:
     seq = _int(obj["seq"], 1, _MAX_SEQ)
     t = _int(obj["t"], 0, _MAX_T)
     if kind == "move":
-        return Move(
-            pid, seq, t, _px_to_units(obj["x"]), _px_to_units(obj["y"]), _V1_FACINGS[obj["dir"]]
-        )
+        return Move(pid, seq, t, _px_to_units(obj["x"]), _px_to_units(obj["y"]), _V1_FACINGS[obj["dir"]])
     if kind == "attack":
         return Attack(pid, seq, t, _V1_FACINGS[obj["dir"]])
     if kind == "collect":
@@ -269,7 +281,12 @@ def _from_v1(obj: dict) -> Action | Skipped:
         return UseItem(pid, seq, t)
     if kind == "join":
         color = obj["color"]
-        if type(color) is not str or len(color) != 7 or color[0] != "#" or not all(c in _HEX for c in color[1:]):
+        if (
+            type(color) is not str
+            or len(color) != 7
+            or color[0] != "#"
+            or not all(c in _HEX for c in color[1:])
+        ):
             raise ValueError(color)
         return Join(
             pid,

@@ -69,7 +69,9 @@ class Crowd:
     def read(self, max_records: int = 5_000, timeout: float = 0.0) -> int:
         messages = self.reader.poll(max_records, timeout)
         for message in messages:
-            action, outcome = self.replica.read(message.offset(), message.timestamp()[1], message.key(), message.value())
+            action, outcome = self.replica.read(
+                message.offset(), message.timestamp()[1], message.key(), message.value()
+            )
             if outcome is None:
                 continue
             member = self.members.get(action.pid)  # type: ignore[union-attr]

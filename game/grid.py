@@ -15,7 +15,8 @@ from game.constants import PATH_STEP_UNITS, PLAYER_RADIUS_PX, TILE_PX, UNITS_PER
 from game.maps import TileMap
 
 _SHIFT = UNITS_PER_PX.bit_length() - 1  # units -> px by shift; UNITS_PER_PX is a power of 2
-assert 1 << _SHIFT == UNITS_PER_PX
+if 1 << _SHIFT != UNITS_PER_PX:
+    raise ValueError("UNITS_PER_PX must be a power of two")
 
 
 class CollisionGrid:
@@ -59,11 +60,7 @@ class CollisionGrid:
         if dx:
             x = x + dx if not self.blocked(x + dx, y) else self._approach(x, y, dx, horizontal=True)
         if dy:
-            y = (
-                y + dy
-                if not self.blocked(x, y + dy)
-                else self._approach(x, y, dy, horizontal=False)
-            )
+            y = y + dy if not self.blocked(x, y + dy) else self._approach(x, y, dy, horizontal=False)
         return x, y
 
     def _approach(self, x: int, y: int, delta: int, *, horizontal: bool) -> int:

@@ -15,8 +15,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from functools import partial
+from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -148,10 +148,6 @@ def match_of(topic: str) -> str | None:
     return topic[len(TOPIC_PREFIX) :] if topic.startswith(TOPIC_PREFIX) else None
 
 
-def _admin(settings: KafkaSettings) -> AdminClient:
-    return AdminClient(settings.client_config())
-
-
 def _cluster_metadata(settings: KafkaSettings, timeout: float) -> tuple[AdminClient, Any]:
     """An admin client and the cluster's metadata, or one clear reason why not."""
     errors: list[KafkaError] = []
@@ -159,6 +155,7 @@ def _cluster_metadata(settings: KafkaSettings, timeout: float) -> tuple[AdminCli
     try:
         return admin, admin.list_topics(timeout=timeout)
     except KafkaException as exc:
+        admin.poll(0)  # error callbacks are served only from poll()
         denied = [e for e in errors if e.code() in _AUTH_ERRORS or "SASL" in e.str() or "SSL" in e.str()]
         if denied:
             raise KafkaUnavailable(
@@ -168,7 +165,8 @@ def _cluster_metadata(settings: KafkaSettings, timeout: float) -> tuple[AdminCli
         raise KafkaUnavailable(settings.unreachable()) from exc
 
 
-_AUTH_ERRORS = {KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._SSL}
+# KafkaError's _NAMES are librdkafka's local error codes: public, despite the underscore.
+_AUTH_ERRORS = {KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._SSL}  # noqa: SLF001
 
 
 def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
@@ -177,14 +175,14 @@ def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.
     admin, metadata = _cluster_metadata(settings, timeout)
     if topic in metadata.topics:
         return topic
-    # Replicate a match three ways when the cluster can, so losing a broker loses nothing.
-    replicas = 3 if len(metadata.brokers) >= 3 else 1
-    config = {"message.timestamp.type": "LogAppendTime"}
-    if replicas == 3:
-        config["min.insync.replicas"] = "2"
-    future = admin.create_topics(
-        [NewTopic(topic, 1, replicas, config=config)], operation_timeout=timeout
-    )[topic]
+    # Replicate a match three ways when the cluster can, so losing a broker loses nothing
+    # (and as many ways as there are live brokers while one is down), and ask for every
+    # copy but one in sync before a write counts.
+    replicas = min(3, len(metadata.brokers))
+    config = {"message.timestamp.type": "LogAppendTime", "min.insync.replicas": str(max(1, replicas - 1))}
+    future = admin.create_topics([NewTopic(topic, 1, replicas, config=config)], operation_timeout=timeout)[
+        topic
+    ]
     try:
         future.result(timeout=timeout)
     except KafkaException as exc:
@@ -207,9 +205,7 @@ def list_matches(settings: KafkaSettings, timeout: float = 10.0) -> list[MatchIn
     topics = sorted(t for t in metadata.topics if t.startswith(TOPIC_PREFIX))
     if not topics:
         return []
-    consumer = Consumer(
-        settings.client_config(**{"group.id": _private_group(), "enable.auto.commit": False})
-    )
+    consumer = Consumer(settings.client_config(**{"group.id": _private_group(), "enable.auto.commit": False}))
     try:
         infos = []
         for topic in topics:
@@ -416,7 +412,7 @@ class MatchReader:
             error = message.error()
             if error is None:
                 good.append(message)
-            elif error.code() != KafkaError._PARTITION_EOF:
+            elif error.code() != KafkaError._PARTITION_EOF:  # noqa: SLF001 (a public librdkafka code)
                 self.last_error = error.str()
         return good
 
@@ -438,14 +434,14 @@ class MatchReader:
                 return high
             except KafkaException as exc:
                 if time.monotonic() >= deadline:
-                    raise KafkaUnavailable(f"cannot read the end of {self.topic}: {exc.args[0].str()}") from exc
+                    raise KafkaUnavailable(
+                        f"cannot read the end of {self.topic}: {exc.args[0].str()}"
+                    ) from exc
                 time.sleep(0.1)
 
     def offset_for_time(self, ms: int, timeout: float = 5.0) -> int:
         """The first offset whose timestamp is at or after `ms` (the end if none is)."""
-        found = self._consumer.offsets_for_times(
-            [TopicPartition(self.topic, 0, ms)], timeout=timeout
-        )[0]
+        found = self._consumer.offsets_for_times([TopicPartition(self.topic, 0, ms)], timeout=timeout)[0]
         return found.offset if found.offset >= 0 else self.end_offset(timeout)
 
     def close(self) -> None:
@@ -503,16 +499,10 @@ def ensure_compacted_topic(
     settings: KafkaSettings, topic: str, partitions: int = STATS_PARTITIONS, timeout: float = 15.0
 ) -> int:
     """Create a compacted topic if needed; returns its partition count (an existing one's)."""
-    admin = _admin(settings)
-    try:
-        metadata = admin.list_topics(timeout=timeout)
-    except KafkaException as exc:
-        raise KafkaUnavailable(settings.unreachable()) from exc
+    admin, metadata = _cluster_metadata(settings, timeout)
     if topic not in metadata.topics:
-        replicas = 3 if len(metadata.brokers) >= 3 else 1
-        config = {"cleanup.policy": "compact"}
-        if replicas == 3:
-            config["min.insync.replicas"] = "2"
+        replicas = min(3, len(metadata.brokers))  # as for match topics
+        config = {"cleanup.policy": "compact", "min.insync.replicas": str(max(1, replicas - 1))}
         future = admin.create_topics(
             [NewTopic(topic, partitions, replicas, config=config)], operation_timeout=timeout
         )[topic]

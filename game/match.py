@@ -36,9 +36,7 @@ class MatchReplica:
     skipped: Counter = field(default_factory=Counter)
     delivery: dict[int, DeliveryHealth] = field(default_factory=dict)
 
-    def ingest(
-        self, offset: int, ts: int, key: bytes | None, value: bytes | None
-    ) -> Outcome | None:
+    def ingest(self, offset: int, ts: int, key: bytes | None, value: bytes | None) -> Outcome | None:
         """Decode and apply one record; None when the record was skipped as garbage."""
         action = decode(value, key)
         if type(action) is Skipped:
@@ -90,10 +88,7 @@ class MatchReplica:
             self.applied,
             Counter(self.rejected),
             Counter(self.skipped),
-            {
-                pid: DeliveryHealth(h.last_seq, h.gaps, h.repeats)
-                for pid, h in self.delivery.items()
-            },
+            {pid: DeliveryHealth(h.last_seq, h.gaps, h.repeats) for pid, h in self.delivery.items()},
         )
 
     def summary(self) -> dict[str, Any]:

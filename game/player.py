@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.auth import HashChain
 from game.constants import (
     ATTACK_COOLDOWN_MS,
     HEARTBEAT_MS,
@@ -24,7 +25,6 @@ from game.constants import (
     PICKUP_RANGE_UNITS,
     UNITS_PER_PX,
 )
-from game.auth import HashChain
 from game.grid import CollisionGrid
 from game.world import Outcome, Player, World
 
@@ -165,7 +165,11 @@ class PlayerAgent:
     @property
     def chain_spent(self) -> bool:
         """True when the hash chain is nearly spent: leave and join again with `renew`."""
-        return self.chain is not None and self._join_seq > 0 and self.seq - self._join_seq >= self.chain.length - 2
+        return (
+            self.chain is not None
+            and self._join_seq > 0
+            and self.seq - self._join_seq >= self.chain.length - 2
+        )
 
     def renew(self) -> list[Action]:
         """Leave with the old identity and join again with a new id and a fresh chain."""
@@ -180,7 +184,9 @@ class PlayerAgent:
 
     def join(self) -> Join:
         seq, t, tip = self._stamp()
-        return Join(self.pid, seq, t, self.name, self.color, int(self._wall_clock() * 1000), self.map_name, tip)
+        return Join(
+            self.pid, seq, t, self.name, self.color, int(self._wall_clock() * 1000), self.map_name, tip
+        )
 
     def attack(self) -> Attack | None:
         """An attack in the facing direction, or None while the local cooldown runs."""
@@ -209,7 +215,9 @@ class PlayerAgent:
         seq, t, auth = self._stamp()
         return Ping(self.pid, seq, t, auth)
 
-    def walk(self, grid: CollisionGrid, direction: tuple[float, float], dt_ms: float, me: Player | None) -> None:
+    def walk(
+        self, grid: CollisionGrid, direction: tuple[float, float], dt_ms: float, me: Player | None
+    ) -> None:
         """Predict one step of walking in `direction` (any length; normalised here)."""
         if me is None or not me.alive:
             return
@@ -288,7 +296,16 @@ class PlayerAgent:
             self.x, self.y = me.x, me.y
             self._pending_moves.clear()
             return
-        if not self._pending_moves and not self._resync and (abs(me.x - self.x) > SNAP_DISTANCE_UNITS or abs(me.y - self.y) > SNAP_DISTANCE_UNITS):
+        # Compare the log with what we last told it (the prediction runs ahead of that by the
+        # steps not yet sent): a difference means the log moved us, e.g. a respawn.
+        if (
+            not self._pending_moves
+            and not self._resync
+            and (
+                abs(me.x - self._sent_x) > SNAP_DISTANCE_UNITS
+                or abs(me.y - self._sent_y) > SNAP_DISTANCE_UNITS
+            )
+        ):
             self.snap_to(me)
 
     def snap_to(self, me: Player | None) -> None:

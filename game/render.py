@@ -62,9 +62,7 @@ class _Texts:
             font = self._fonts[size] = pygame.font.Font(None, size)
         return font
 
-    def get(
-        self, text: str, color: tuple[int, int, int] = TEXT, size: int = 20, shadow: bool = False
-    ):
+    def get(self, text: str, color: tuple[int, int, int] = TEXT, size: int = 20, shadow: bool = False):
         key = (text, color, size, shadow)
         surface = self._cache.get(key)
         if surface is None:
@@ -131,15 +129,11 @@ def _draw_bar(
     frame = pygame.Rect(x, top, 160, 18)
     screen.fill((12, 10, 16), frame)
     if hp > 0:
-        fill = pygame.Rect(
-            frame.x + 2, frame.y + 2, round((frame.w - 4) * hp / MAX_HEALTH_HP), frame.h - 4
-        )
+        fill = pygame.Rect(frame.x + 2, frame.y + 2, round((frame.w - 4) * hp / MAX_HEALTH_HP), frame.h - 4)
         screen.fill(health_color(hp / MAX_HEALTH_HP), fill)
         screen.fill((255, 255, 255), (fill.x, fill.y, fill.w, 1))
     pygame.draw.rect(screen, HUD_EDGE, frame, 1)
-    number = _texts.get(
-        f"{hp} / {MAX_HEALTH_HP}" if me is not None else "not joined", TEXT, 18, shadow=True
-    )
+    number = _texts.get(f"{hp} / {MAX_HEALTH_HP}" if me is not None else "not joined", TEXT, 18, shadow=True)
     screen.blit(number, number.get_rect(center=frame.center))
     x = frame.right + 14
 

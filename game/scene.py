@@ -77,9 +77,7 @@ class _Effect:
     color: tuple[int, int, int] = (255, 255, 255)
     text: str = ""
     facing: int = 0
-    particles: list[tuple[float, float, float]] = field(
-        default_factory=list
-    )  # (dx, dy, size) per ms
+    particles: list[tuple[float, float, float]] = field(default_factory=list)  # (dx, dy, size) per ms
 
 
 def _rgb(color: int) -> tuple[int, int, int]:
@@ -158,33 +156,23 @@ class Scene:
                 color = _rgb(player.color) if player else (255, 255, 255)
                 self._add("ring", now_ms, RING_MS, event.pid, world, color=color)
             elif kind is Left:
-                effect = self._add(
-                    "burst", now_ms, BURST_MS, event.pid, world, color=(170, 170, 180)
-                )
+                effect = self._add("burst", now_ms, BURST_MS, event.pid, world, color=(170, 170, 180))
                 effect.pid = None
                 effect.particles = _particles(event.pid, now_ms)
                 self._last_pos.pop(event.pid, None)
             elif kind is PickedUp:
                 item = world.items[event.item] if event.item < len(world.items) else None
                 x, y = (
-                    (item.x / UNITS_PER_PX, item.y / UNITS_PER_PX)
-                    if item
-                    else self._where(event.pid, world)
+                    (item.x / UNITS_PER_PX, item.y / UNITS_PER_PX) if item else self._where(event.pid, world)
                 )
                 color = ITEM_COLORS.get(event.kind, (255, 255, 255))
-                self._effects.append(
-                    _Effect("sparkle", now_ms, now_ms + SPARKLE_MS, None, x, y, color)
-                )
+                self._effects.append(_Effect("sparkle", now_ms, now_ms + SPARKLE_MS, None, x, y, color))
                 text = PICKUP_TEXT.get(event.kind, "+" + event.kind)
-                self._effects.append(
-                    _Effect("float", now_ms, now_ms + FLOAT_MS, None, x, y, color, text)
-                )
+                self._effects.append(_Effect("float", now_ms, now_ms + FLOAT_MS, None, x, y, color, text))
                 self._sound("pickup", event.pid)
             elif kind is Used:
                 self._add("heal", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120))
-                self._add(
-                    "float", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120), text="+hp"
-                )
+                self._add("float", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120), text="+hp")
                 self._sound("heal", event.pid)
             elif kind is ItemBack and event.item < len(world.items):
                 item = world.items[event.item]
@@ -200,9 +188,7 @@ class Scene:
             return -100.0, -100.0
         return player.x / UNITS_PER_PX, player.y / UNITS_PER_PX
 
-    def _add(
-        self, kind: str, now_ms: float, duration: float, pid: int, world: World, **extra
-    ) -> _Effect:
+    def _add(self, kind: str, now_ms: float, duration: float, pid: int, world: World, **extra) -> _Effect:
         x, y = self._where(pid, world)
         effect = _Effect(kind, now_ms, now_ms + duration, pid, x, y, **extra)
         self._effects.append(effect)
@@ -251,9 +237,7 @@ class Scene:
                 continue
             blit(shadow, (x - 11, y - 3))
             if player.pid == highlight:
-                blit(
-                    self._ring, (x - self._ring.get_width() // 2, y - self._ring.get_height() // 2)
-                )
+                blit(self._ring, (x - self._ring.get_width() // 2, y - self._ring.get_height() // 2))
             if player.fury_until > clock:
                 glow = self._glow
                 glow.set_alpha(190 + round(65 * math.sin(now_ms / 90)))
@@ -325,9 +309,7 @@ class Scene:
         surface.fill((20, 16, 20), bar)
         fraction = player.hp / MAX_HEALTH_HP
         if fraction > 0:
-            surface.fill(
-                health_color(fraction), (bar.x + 1, bar.y + 1, max(1, round(width * fraction)), 3)
-            )
+            surface.fill(health_color(fraction), (bar.x + 1, bar.y + 1, max(1, round(width * fraction)), 3))
 
     def _draw_effects(self, surface: pygame.Surface, now_ms: float, positions) -> None:
         for effect in self._effects:
@@ -353,19 +335,13 @@ class Scene:
                     pygame.draw.circle(
                         surface, color, (round(px), round(py)), max(1, round(size * size_scale))
                     )
-                pygame.draw.circle(
-                    surface, (255, 255, 255), (round(x), round(y)), round(6 + 30 * t), 2
-                )
+                pygame.draw.circle(surface, (255, 255, 255), (round(x), round(y)), round(6 + 30 * t), 2)
             elif kind in ("ring", "pop"):
                 radius = (8 + 24 * t) if kind == "ring" else (4 + 16 * t)
                 width = max(1, round(4 * (1 - t)))
-                pygame.draw.circle(
-                    surface, effect.color, (round(x), round(y)), round(radius), width
-                )
+                pygame.draw.circle(surface, effect.color, (round(x), round(y)), round(radius), width)
                 if kind == "ring":
-                    pygame.draw.circle(
-                        surface, (255, 255, 255), (round(x), round(y)), round(radius * 0.6), 1
-                    )
+                    pygame.draw.circle(surface, (255, 255, 255), (round(x), round(y)), round(radius * 0.6), 1)
             elif kind == "sparkle":
                 star = self.art.item("sparkle")
                 star.set_alpha(round(255 * (1 - t)))
@@ -525,11 +501,7 @@ def render_map(tile_map: TileMap, art: Art) -> pygame.Surface:
         for tx in range(tile_map.width):
             pick = zlib.crc32(bytes((tx, ty, 7)))
             if wall(tx, ty):
-                tiles = (
-                    WALL_TOP_TILES
-                    if wall(tx, ty + 1) and ty + 1 < tile_map.height
-                    else WALL_FACE_TILES
-                )
+                tiles = WALL_TOP_TILES if wall(tx, ty + 1) and ty + 1 < tile_map.height else WALL_FACE_TILES
             else:
                 tiles = GRASS_TILES if grass[ty][tx] > GRASS_LEVEL else _STONE_WEIGHTED
             surface.blit(art.tiles[tiles[pick % len(tiles)]], (tx * TILE_PX, ty * TILE_PX))
@@ -562,9 +534,7 @@ def render_map(tile_map: TileMap, art: Art) -> pygame.Surface:
         centre = (spawn.x // UNITS_PER_PX, spawn.y // UNITS_PER_PX + 3)
         mark = pygame.Surface((24, 12), pygame.SRCALPHA)
         pygame.draw.ellipse(mark, (0, 0, 0, 55), mark.get_rect())
-        pygame.draw.ellipse(
-            mark, (*ITEM_COLORS.get(spawn.kind, (255, 255, 255)), 70), mark.get_rect(), 1
-        )
+        pygame.draw.ellipse(mark, (*ITEM_COLORS.get(spawn.kind, (255, 255, 255)), 70), mark.get_rect(), 1)
         surface.blit(mark, (centre[0] - 12, centre[1] - 6))
     return surface
 

@@ -13,6 +13,7 @@ them by the rules.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -99,7 +100,10 @@ def players_of(script: dict[str, Any]) -> dict[str, str]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ScriptError(f"step {index + 1} ({step.get('action')}): {exc}") from exc
     # "leave" ends a program: everything after it is dropped.
-    return {name: "; ".join(cmds[: cmds.index("leave")] if "leave" in cmds else cmds) for name, cmds in programs.items()}
+    return {
+        name: "; ".join(cmds[: cmds.index("leave")] if "leave" in cmds else cmds)
+        for name, cmds in programs.items()
+    }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -135,10 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         agent = PlayerAgent(name, crowd.map_name, color=PALETTE[index % len(PALETTE)])
         crowd.add(Member(agent, ScriptBrain(autopilot), join_at_ms=index * 50))
     started = time.monotonic()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: stop, everyone leaves, summary
         crowd.run(seconds=600)
-    except KeyboardInterrupt:
-        pass
     refused = [m.agent.name for m in crowd.members.values() if m.agent.join_rejected]
     for name in refused:
         print(f"error: {name} could not join {args.match}: name taken", file=sys.stderr)

@@ -195,9 +195,7 @@ class Player:
         "auth",
     )
 
-    def __init__(
-        self, pid: int, name: str, color: int, x: int, y: int, ts: int, t: int, seq: int
-    ) -> None:
+    def __init__(self, pid: int, name: str, color: int, x: int, y: int, ts: int, t: int, seq: int) -> None:
         self.pid = pid
         self.name = name
         self.color = color
@@ -412,7 +410,9 @@ def _move(world: World, player: Player, action: Move, at: int) -> str:
     if dx or dy:
         # A step shorter than the path sampling distance has only its end point to check,
         # and that was just checked: skip the walk along it (most moves are this short).
-        if (dx >= PATH_STEP_UNITS or -dx >= PATH_STEP_UNITS or dy >= PATH_STEP_UNITS or -dy >= PATH_STEP_UNITS) and (
+        if (
+            dx >= PATH_STEP_UNITS or -dx >= PATH_STEP_UNITS or dy >= PATH_STEP_UNITS or -dy >= PATH_STEP_UNITS
+        ) and (
             not grid.path_clear(player.x, player.y, x, y)  # type: ignore[union-attr]
         ):
             return "through_wall"

@@ -90,7 +90,7 @@ def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) ->
         if action.KIND == "pickup" and action.item == CONTESTED_ITEM:
             (applied_pickups if outcome.applied else refused_pickups).append((action.pid, outcome.reason))
     pids = {summaries["ann"]["pid"], summaries["ben"]["pid"]}
-    assert len(applied_pickups) == 1
+    assert len(applied_pickups) == 1, (applied_pickups, refused_pickups, summaries)
     assert applied_pickups[0][0] in pids
     assert refused_pickups and all(reason == "item_taken" for _, reason in refused_pickups)
     assert {pid for pid, _ in refused_pickups} | {applied_pickups[0][0]} == pids
@@ -116,7 +116,17 @@ def test_a_taken_name_is_refused(kafka_bootstrap: str, match_name: str) -> None:
             time.sleep(0.2)
         assert joined_records, "the first player never joined"
         second = subprocess.run(
-            [sys.executable, "-m", "game", "--name", "dup", "--match", match_name, "--bootstrap", kafka_bootstrap]
+            [
+                sys.executable,
+                "-m",
+                "game",
+                "--name",
+                "dup",
+                "--match",
+                match_name,
+                "--bootstrap",
+                kafka_bootstrap,
+            ]
             + ["--headless", "--seconds", "6"],
             cwd=ROOT,
             capture_output=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from broker.local import LocalBroker
 from game.codec import Skipped, decode
-from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, list_matches
 from game.match import new_replica
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,20 +107,20 @@ def test_a_player_started_before_kafka_waits_then_joins(
     finally:
         local_broker.start()
     # Once Kafka is there the client creates the match and joins it by itself.
-    joined = False
-    for _ in range(300):
-        try:
-            replica = new_replica(match_name)
-            reader = MatchReader(KafkaSettings(kafka_bootstrap), match_name)
+    settings = KafkaSettings(kafka_bootstrap)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and match_name not in {m.match for m in list_matches(settings)}:
+        time.sleep(0.2)
+    replica = new_replica(match_name)
+    reader = MatchReader(settings, match_name)
+    try:
+        while time.monotonic() < deadline and "early" not in replica.world.names:
             for m in reader.poll(1_000, 0.5):
                 replica.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
-            reader.close()
-            joined = "early" in replica.world.names
-        except Exception:  # the topic does not exist until the client creates it
-            joined = False
-        if joined:
-            break
-        time.sleep(0.1)
+    finally:
+        reader.close()
+    joined = "early" in replica.world.names
+    time.sleep(3)  # let the client read its own join back before it is closed
     player.send_signal(signal.SIGINT)
     out, err = player.communicate(timeout=60)
     assert joined

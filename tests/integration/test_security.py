@@ -76,7 +76,9 @@ def test_a_spectator_cannot_write(secure_bootstrap: str) -> None:
     producer = Producer(
         {"bootstrap.servers": secure_bootstrap, **SPECTATOR.client_settings(), "message.timeout.ms": 10_000}
     )
-    producer.produce(topic, encode(Ping(5, 1, 0)), record_key(5), on_delivery=lambda err, msg: reports.append(err))
+    producer.produce(
+        topic, encode(Ping(5, 1, 0)), record_key(5), on_delivery=lambda err, msg: reports.append(err)
+    )
     producer.flush(20)
     assert len(reports) == 1 and reports[0] is not None
     assert reports[0].code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
@@ -86,7 +88,9 @@ def test_a_spectator_cannot_write(secure_bootstrap: str) -> None:
 
 
 def test_a_wrong_password_gets_one_clear_line(secure_bootstrap: str, tmp_path: Path) -> None:
-    config = write_client_config(tmp_path / "bad.properties", Credentials(PLAYER.username, "not-the-password"))
+    config = write_client_config(
+        tmp_path / "bad.properties", Credentials(PLAYER.username, "not-the-password")
+    )
     result = subprocess.run(
         [sys.executable, "-m", "game.bots", "--match", "nope", "--count", "1", "--seconds", "2"]
         + ["--bootstrap", secure_bootstrap, "--kafka-config", str(config)],

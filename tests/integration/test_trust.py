@@ -28,7 +28,9 @@ GARBAGE = [
     msgpack.packb([0x32, 1, True, 1, 5, 5, 0, b"12345678"]),  # a bool where an int belongs
     msgpack.packb([0x3F, 1, 1, 1]),  # an unknown action type
     msgpack.packb([9, 2, 1, 1, 1]),  # an unknown schema version
-    msgpack.packb({"v": 1, "type": "move", "player": 1, "seq": 1, "t": 0, "x": float("nan"), "y": 1.0, "dir": "north"}),
+    msgpack.packb(
+        {"v": 1, "type": "move", "player": 1, "seq": 1, "t": 0, "x": float("nan"), "y": 1.0, "dir": "north"}
+    ),
     msgpack.packb(["x" * 60] * 16),
     b"\x95" + b"\xcc" * 300,  # over the record size limit
 ]
@@ -47,12 +49,30 @@ def fold(bootstrap: str, match: str):
     return replica
 
 
-def test_forged_actions_and_garbage_are_refused_by_every_reader(kafka_bootstrap: str, match_name: str) -> None:
+def test_forged_actions_and_garbage_are_refused_by_every_reader(
+    kafka_bootstrap: str, match_name: str
+) -> None:
     settings = KafkaSettings(kafka_bootstrap)
     topic = ensure_match_topic(settings, match_name)
     player = subprocess.Popen(
-        [sys.executable, "-m", "game", "--name", "victim", "--match", match_name, "--bootstrap", kafka_bootstrap]
-        + ["--headless", "--seconds", "8", "--autopilot", "wait 2500; walk east 400; wait 2000; walk west 400"],
+        [
+            sys.executable,
+            "-m",
+            "game",
+            "--name",
+            "victim",
+            "--match",
+            match_name,
+            "--bootstrap",
+            kafka_bootstrap,
+        ]
+        + [
+            "--headless",
+            "--seconds",
+            "8",
+            "--autopilot",
+            "wait 2500; walk east 400; wait 2000; walk west 400",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -93,7 +113,9 @@ def test_forged_actions_and_garbage_are_refused_by_every_reader(kafka_bootstrap:
     replica = fold(kafka_bootstrap, match_name)
     assert replica.rejected["forged"] == len(forged) + 1  # + the unsigned version 1 move
     assert sum(replica.skipped.values()) == len(GARBAGE)
-    assert {"empty", "malformed", "bad_field", "unknown_type", "unknown_version", "too_large"} <= set(replica.skipped)
+    assert {"empty", "malformed", "bad_field", "unknown_type", "unknown_version", "too_large"} <= set(
+        replica.skipped
+    )
     # The player's client, a reader too, saw the same and agrees on the world.
     assert summary["rejected"].get("forged") == len(forged) + 1
     assert summary["skipped"] == dict(sorted(replica.skipped.items()))

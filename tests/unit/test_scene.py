@@ -59,9 +59,7 @@ def _near(surface: pygame.Surface, x: int, y: int, radius: int, test) -> int:
 
 def _bar_pixels(surface: pygame.Surface, x: int, y: int):
     """Green-ish and red-ish pixels in the health bar strip just above a player."""
-    strip = [
-        surface.get_at((px, py)) for py in range(y - 20, y - 14) for px in range(x - 16, x + 17)
-    ]
+    strip = [surface.get_at((px, py)) for py in range(y - 20, y - 14) for px in range(x - 16, x + 17)]
     green = sum(1 for c in strip if c.g > 150 and c.r < 200 and c.b < 120)
     warm = sum(1 for c in strip if c.r > 200 and c.b < 100)
     return green, warm
@@ -76,12 +74,8 @@ def test_walls_differ_from_floor(world):
     assert scene.size == (10 * TILE_PX, 6 * TILE_PX)
     surface = _draw(scene, world)
     floor = surface.get_at((4 * TILE_PX + 16, 3 * TILE_PX + 16))
-    wall_top = surface.get_at(
-        (4 * TILE_PX + 16, 5 * TILE_PX + 16)
-    )  # bottom border: seen from above
-    wall_face = surface.get_at(
-        (4 * TILE_PX + 16, 0 * TILE_PX + 24)
-    )  # top border: bricks face south
+    wall_top = surface.get_at((4 * TILE_PX + 16, 5 * TILE_PX + 16))  # bottom border: seen from above
+    wall_face = surface.get_at((4 * TILE_PX + 16, 0 * TILE_PX + 24))  # top border: bricks face south
     for wall in (wall_top, wall_face):
         assert sum(abs(a - b) for a, b in zip(wall[:3], floor[:3], strict=True)) > 30
 
