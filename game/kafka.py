@@ -8,13 +8,15 @@ shutdown wait, each with a bound.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -320,18 +322,23 @@ class ActionProducer:
                 return
             self._in_flight.append(self._backlog.popleft())
 
+    def rebuild(self) -> None:
+        """Replace the producer now, as a fatal error does (tests and operators use this)."""
+        self._rebuild_producer()
+
     def _rebuild_producer(self) -> None:
         """A new producer (a new idempotence session), re-sending what was not acknowledged."""
-        self._rebuild = False
-        self.rebuilds += 1
         old = self._producer
+        old.poll(0)  # first take the acknowledgements that have arrived: fewer to re-send
+        self._generation += 1  # from here on, reports from the old producer are ignored
+        self._report = partial(self._delivered, self._generation)
         unacknowledged = list(self._in_flight) + list(self._backlog)
         self._in_flight.clear()
         self._backlog = deque(unacknowledged)
         old.purge(in_queue=True, in_flight=True, blocking=False)
-        old.poll(0)  # reports for the purged records arrive here and are ignored
-        self._generation += 1
-        self._report = partial(self._delivered, self._generation)
+        old.poll(0)
+        self._rebuild = False
+        self.rebuilds += 1
         self._producer = Producer(self._config)
         self._drain_backlog()
 
@@ -771,3 +778,137 @@ class CompactedTopicReader:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+# --- background views for windows: the stats topic's latest values, a match log's range (issue 7) ---
+
+FEED_CONNECTING, FEED_OK, FEED_ABSENT, FEED_UNREACHABLE = "connecting", "ok", "absent", "unreachable"
+
+
+class CompactedTopicFeed:
+    """The latest value per key of a compacted topic, kept up to date by a daemon thread.
+
+    A window's frame loop reads `values` without locks and never waits on the network: the
+    thread replaces the dict (never mutates a published one) at most every `publish_every`
+    seconds, bumping `version`. `status` is connecting, ok (following the topic), absent (no
+    such topic yet) or unreachable; the last two are retried every `retry_s`. `caught_up`
+    turns True once the ends as of the first connection were read. Values are decoded by
+    `decode` (JSON by default); a tombstone or an undecodable value removes its key.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        *,
+        decode: Callable[[bytes], Any] = json.loads,
+        retry_s: float = 5.0,
+        publish_every: float = 0.25,
+        timeout: float = 3.0,
+    ) -> None:
+        # Quiet: the feed reports its own status, librdkafka's logs would only repeat it.
+        self.settings = replace(settings, overrides=(("log_level", "0"), *settings.overrides))
+        self.topic = topic
+        self.values: dict[str, Any] = {}
+        self.version = 0
+        self.status = FEED_CONNECTING
+        self.caught_up = False
+        self.error = ""
+        self._decode = decode
+        self._retry_s = retry_s
+        self._publish_every = publish_every
+        self._timeout = timeout
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"feed-{topic}", daemon=True)
+
+    def start(self) -> CompactedTopicFeed:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def settled(self) -> bool:
+        """Read to the end once, or known to have nothing to read (absent, unreachable)."""
+        return self.caught_up or self.status in (FEED_ABSENT, FEED_UNREACHABLE)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                reader = CompactedTopicReader(self.settings, self.topic, timeout=self._timeout)
+            except KafkaUnavailable as exc:
+                # The reader raises from librdkafka's error when the cluster is away, and on
+                # its own (no cause) when the topic does not exist.
+                self.status = FEED_UNREACHABLE if exc.__cause__ is not None else FEED_ABSENT
+                self.error = str(exc)
+                self._stop.wait(self._retry_s)
+                continue
+            except Exception as exc:  # a bad setting, say: report it, never kill the window
+                self.status, self.error = FEED_UNREACHABLE, str(exc)
+                self._stop.wait(self._retry_s)
+                continue
+            try:
+                self._follow(reader)
+            except Exception as exc:
+                self.status, self.error = FEED_UNREACHABLE, str(exc)
+                self._stop.wait(self._retry_s)
+            finally:
+                reader.close()
+
+    def _follow(self, reader: CompactedTopicReader) -> None:
+        latest = dict(self.values)  # a reconnection reads from the start again: same or newer values
+        ends = reader.end_offsets(timeout=self._timeout)
+        self.status = FEED_OK
+        dirty, published = False, 0.0
+        while not self._stop.is_set():
+            for record in reader.poll(2_000, 0.2):
+                if record.key is None:
+                    continue
+                key = record.key.decode(errors="replace")
+                value = None
+                if record.value is not None:
+                    try:
+                        value = self._decode(record.value)
+                    except (ValueError, TypeError):
+                        value = None
+                if value is None:
+                    latest.pop(key, None)
+                else:
+                    latest[key] = value
+                dirty = True
+            arrived = False
+            if not self.caught_up:
+                positions = reader.positions()
+                arrived = all(ends[p] == 0 or positions.get(p, -1) >= ends[p] for p in reader.partitions)
+            now = time.monotonic()
+            if (dirty and now - published >= self._publish_every) or arrived:
+                self.values = dict(latest)
+                self.version += 1
+                dirty, published = False, now
+            if arrived:
+                self.caught_up = True
+
+
+def match_log_range(settings: KafkaSettings, match: str, timeout: float = 5.0) -> tuple[int, int] | None:
+    """(first offset the broker still holds, end offset) of a match's log; None when the topic is gone.
+
+    Retention deletes a log from its start: records below the first offset are gone for good.
+    """
+    topic = topic_for(match)
+    consumer = Consumer(
+        replace(settings, overrides=(("log_level", "0"), *settings.overrides)).client_config(
+            **{"group.id": _private_group(), "enable.auto.commit": False}
+        )
+    )
+    try:
+        info = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if info is None or info.error is not None:
+            return None
+        return consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout, cached=False)
+    except KafkaException as exc:
+        raise KafkaUnavailable(settings.unreachable()) from exc
+    finally:
+        consumer.close()

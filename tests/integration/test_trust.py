@@ -131,3 +131,34 @@ def test_forged_actions_and_garbage_are_refused_by_every_reader(
         reader.close()
     assert prefix.hash() == summary["hash"]
     assert topic == topic_for(match_name)
+
+
+def test_a_rebuilt_producer_resends_without_doubling_any_action(
+    kafka_bootstrap: str, match_name: str
+) -> None:
+    """What a fatal idempotence error triggers: a new producer re-sends all not acknowledged."""
+    from game.kafka import ActionProducer
+    from game.player import PlayerAgent
+
+    settings = KafkaSettings(kafka_bootstrap)
+    topic = ensure_match_topic(settings, match_name)
+    producer = ActionProducer(settings)
+    agent = PlayerAgent("phoenix", "arena", chain_length=1024)
+    actions = [agent.join()]
+    for _ in range(300):
+        agent._last_sent_ms = -1e9  # a heartbeat every time, so each call yields an action
+        actions.append(agent.heartbeat(None))
+    for index, action in enumerate(actions):
+        assert producer.send(topic, record_key(action.pid), encode(action))
+        if index == 150:
+            producer.rebuild()  # mid-stream, with records still in flight
+    assert producer.flush(20) == 0
+    assert producer.rebuilds == 1
+
+    replica = fold(kafka_bootstrap, match_name)
+    player = replica.world.players[agent.pid]
+    # Every action reached the log and was applied exactly once, in order; a record that
+    # was written twice (sent again after the rebuild) is refused by its sequence number.
+    assert player.seq == len(actions)
+    assert replica.applied == len(actions)
+    assert set(replica.rejected) <= {"duplicate"}
