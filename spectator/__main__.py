@@ -8,7 +8,18 @@ from spectator.cli import build_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("from_offset", "to_offset", "replay"):
+        value = getattr(args, name)
+        if value is not None and value < (1 if name == "replay" else 0):
+            parser.error(f"--{name.replace('_', '-')} must be {'1' if name == 'replay' else '0'} or more")
+    if args.replay is not None and not args.history:
+        parser.error("--replay N needs --history (or use --match M --from-offset X)")
+    if args.history:
+        from spectator import history
+
+        return history.run(args)
     if args.text or args.jsonl:
         if not args.match:
             print("error: --text and --jsonl need --match", file=sys.stderr)

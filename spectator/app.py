@@ -13,11 +13,12 @@ import sys
 import time
 from collections import deque
 
-from game.kafka import KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
+from game.kafka import STATS_TOPIC, KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
 from game.maps import load_map
 from game.window import FPS, prepare_display, print_summary, save_screenshot
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
+from spectator.standings import StandingsTracker, fold_standings
 
 CATCH_UP_SLICE = 2_000  # records folded between clock checks while catching up
 INGEST_PER_FRAME = 1_500  # records decoded per frame when frames matter
@@ -26,6 +27,7 @@ CATCH_UP_DRAW_S = 0.1  # frame interval while catching up
 PROGRESS_AFTER_S = 0.3  # show the catch-up bar only when it takes longer than this
 KILL_CAM_LEAD_MS = 4_000
 SEEK_STEP_MS = 5_000
+STATS_WAIT_S = 5.0  # headless --exit-at-end: wait at most this long for the stats feed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,12 +79,18 @@ class Spectator:
         self.match = match
         self.screen = screen
         self.timeline = Timeline(match)
-        self.feed = LogFeed(settings, match, probe_timeout=3.0)
+        from_offset = getattr(args, "from_offset", None)
+        self.feed = LogFeed(
+            settings, match, probe_timeout=3.0, start=from_offset or 0, stop=getattr(args, "to_offset", None)
+        )
+        self.standings = StandingsTracker(settings, getattr(args, "stats_topic", STATS_TOPIC), match)
+        self.alltime = bool(getattr(args, "alltime", False))  # the scoreboard's all-time view (A)
+        self.ended_at: float | None = None  # headless, --exit-at-end: when the end was reached
         speed = args.speed
         self.playback = Playback(
             speed=speed or 1.0,
             max_speed=speed == 0,
-            live=not args.from_start,
+            live=not args.from_start and from_offset is None,
             delay_ms=max(0.0, args.delay) * 1000,
         )
         self.renderer = Renderer(screen, load_map())
@@ -104,6 +112,7 @@ class Spectator:
         import pygame
 
         self.feed.start()
+        self.standings.start()
         clock = pygame.time.Clock()
         started = last = last_draw = time.perf_counter()
         try:
@@ -137,6 +146,7 @@ class Spectator:
         finally:
             save_screenshot(self.screen, self.args.screenshot)
             self.feed.stop()
+            self.standings.stop()
         if self.args.headless and self.exit_code != 2:
             print_summary(self._summary(time.perf_counter() - started))
         return self.exit_code
@@ -154,10 +164,16 @@ class Spectator:
             return True
         if args.exit_at_end and feed.first_end is not None:
             timeline = self.timeline
-            if feed.first_end == 0:
-                return True
             pos = timeline.pos
-            return pos > 0 and timeline.offsets[pos - 1] + 1 >= feed.first_end
+            at_end = feed.first_end <= feed.start_offset or (
+                pos > 0 and timeline.offsets[pos - 1] + 1 >= feed.first_end
+            )
+            if at_end and args.headless:
+                # The summary reports the standings: give the stats feed a moment to read them.
+                if self.ended_at is None:
+                    self.ended_at = elapsed
+                return self.standings.feed.settled or elapsed - self.ended_at >= STATS_WAIT_S
+            return at_end
         return False
 
     def _summary(self, seconds: float) -> dict:
@@ -171,7 +187,26 @@ class Spectator:
             lag_records=self._lag_records(),
             kafka=self.feed.status,
         )
+        summary.update(self._standings_summary())
         return summary
+
+    def _standings_summary(self) -> dict:
+        """What the spectator saw on the stats topic, and its own fold to compare with."""
+        values = self.standings.feed.values
+        view = self.standings.update(self.feed.end, force=True)
+        standings = {name: f.score for name, f in sorted(view.players.items())}
+        found: dict = {
+            "stats": self.standings.feed.status,
+            "stats_keys": len(values),
+            "stats_note": view.note,
+            "standings": standings,
+            "alltime": [[row.name, row.score] for row in view.alltime[:20]],
+        }
+        if standings:  # only then is the second fold worth its time
+            found["fold_scores"] = {
+                name: s.score for name, s in sorted(fold_standings(self.timeline).items())
+            }
+        return found
 
     # --- records ---
 
@@ -303,6 +338,9 @@ class Spectator:
             self.debug = not self.debug
         elif key == pygame.K_TAB:
             self.scoreboard = not self.scoreboard
+        elif key == pygame.K_a:
+            self.alltime = not self.alltime
+            self.scoreboard = True
 
     def _shown_time(self) -> float:
         return float(self.timeline.live_edge_ts) if self.playback.live else self.playback.playhead
@@ -374,6 +412,8 @@ class Spectator:
             fps=1000 / dt_ms if dt_ms > 0 else 0.0,
             delays=self._delays(),
             follow_name=followed.name if followed else "",
+            stats=self.standings.update(feed.end),
+            alltime=self.alltime,
         )
         self.renderer.draw(world, view, now * 1000, dt_ms)
 
@@ -385,7 +425,7 @@ class Spectator:
             return f"No match named {self.match} yet — waiting for it to start"
         if status != OK:
             return f"Connecting to Kafka at {self.settings.bootstrap}…"
-        if self.feed.first_end == 0 and not len(self.timeline):
+        if self.feed.first_end == self.feed.start_offset and not len(self.timeline):
             return f"Match {self.match} is empty — waiting for players"
         return ""
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from game.kafka import add_kafka_arguments
+from game.history import default_db_path
+from game.kafka import STATS_TOPIC, add_kafka_arguments
 from game.window import add_window_arguments
 
 
@@ -35,6 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--follow", metavar="NAME", help="follow this player with the camera")
     parser.add_argument("--debug", action="store_true", help="start with the debug overlay (F3) shown")
+    parser.add_argument(
+        "--alltime", action="store_true", help="start with the scoreboard's all-time view (A)"
+    )
+    parser.add_argument(
+        "--from-offset", type=int, metavar="X", help="replay from this log offset (implies --from-start)"
+    )
+    parser.add_argument("--to-offset", type=int, metavar="Y", help="stop reading after this log offset")
+    parser.add_argument(
+        "--stats-topic",
+        default=STATS_TOPIC,
+        help=f"the stats processor's topic, for the standings (default {STATS_TOPIC})",
+    )
+    history = parser.add_argument_group("history (matches written by `python -m game.history`)")
+    history.add_argument("--history", action="store_true", help="list past matches, newest first")
+    history.add_argument(
+        "--db", type=Path, default=default_db_path(), help=f"the history database (default {default_db_path()})"
+    )
+    history.add_argument(
+        "--replay", type=int, metavar="N", help="with --history: replay match N of the list (1 = newest)"
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--text", action="store_true", help="print each action as a line")
     output.add_argument("--jsonl", action="store_true", help="print each action as JSON")

@@ -47,15 +47,26 @@ def raw(messages: list) -> list[RawRecord]:
 
 
 class LogFeed:
-    """Reads a match from offset 0 in a thread; the frame loop takes what arrived."""
+    """Reads a match from offset 0 (or `start`, up to `stop`) in a thread; the frame loop takes
+    what arrived."""
 
-    def __init__(self, settings: KafkaSettings, match: str, probe_timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        match: str,
+        probe_timeout: float = 3.0,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> None:
         self.settings = settings
         self.match = match
+        self.start_offset = start  # the first offset read (a replay of one session starts later)
+        self.stop_offset = stop  # the last offset handed over, when bounded (a finished session)
         self.status = CONNECTING
         self.first_end: int | None = None  # the log's end when we first reached the broker
         self.end = 0  # the latest end offset seen
         self.received = 0
+        self.last_offset = -1  # of the last record read
         self.error = ""
         self._probe_timeout = probe_timeout
         self._batches: deque[list[RawRecord]] = deque()
@@ -88,7 +99,7 @@ class LogFeed:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        reader = MatchReader(quiet(self.settings), self.match, "beginning")
+        reader = MatchReader(quiet(self.settings), self.match, self.start_offset or "beginning")
         try:
             self._loop(reader)
         except Exception as exc:  # the window must keep running and say so, not die silently
@@ -107,9 +118,15 @@ class LogFeed:
             if self.status != OK:
                 self._stop.wait(0.2)
                 continue
+            if self.stop_offset is not None and self.last_offset >= self.stop_offset:
+                self._stop.wait(0.2)  # everything up to `stop` is handed over
+                continue
             records = raw(reader.poll(BATCH, 0.05))
+            if self.stop_offset is not None:
+                records = [r for r in records if r[0] <= self.stop_offset]
             if records:
                 self.received += len(records)
+                self.last_offset = records[-1][0]
                 self.end = max(self.end, records[-1][0] + 1)
                 self._batches.append(records)
 
@@ -119,6 +136,8 @@ class LogFeed:
         except READ_ERRORS as exc:
             self.status = triage(exc)
             return
+        if self.stop_offset is not None:
+            end = min(end, self.stop_offset + 1)
         if self.first_end is None:
             self.first_end = end
         self.end = max(self.end, end)

@@ -1,0 +1,183 @@
+"""Standings from the stats topic for the spectator's scoreboard, and the spectator's own fold.
+
+`game.stats` (the stats processor) writes the latest standings to a compacted topic; a
+`CompactedTopicFeed` keeps its latest value per key in a thread, and `StandingsTracker`
+turns them into what the scoreboard draws (`StatsView`), at most a few times a second.
+Everything here but the feed is pure.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from game.codec import Skipped
+from game.kafka import FEED_ABSENT, FEED_CONNECTING, FEED_OK, CompactedTopicFeed, KafkaSettings
+from game.match import new_replica
+from game.stats import MatchStats, Standing
+from spectator.timeline import Timeline
+
+REFRESH_S = 0.5  # the scoreboard's figures change at most this often
+STALE_AFTER_S = 15.0  # the processor's match value behind the log this long: say so
+NO_PROCESSOR = "stats: no processor"
+
+
+@dataclass(frozen=True, slots=True)
+class AllTimeRow:
+    name: str
+    score: int
+    kills: int
+    deaths: int
+    matches: int
+    damage_dealt: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchFigures:
+    """The stats processor's figures of one player in the watched match (all its sessions)."""
+
+    score: int
+    kills: int
+    deaths: int
+    coins: int
+    damage_dealt: int
+    rejected: int
+    flagged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatsView:
+    """What the scoreboard shows from the stats topic this frame."""
+
+    version: int = -1  # changes whenever anything below does (for the renderer's cache)
+    note: str = ""  # "" when the processor's figures are there, else a discreet line
+    keys: int = 0
+    alltime: tuple[AllTimeRow, ...] = ()
+    players: dict[str, MatchFigures] = field(default_factory=dict)  # this match, by name
+
+
+def _int(value: dict[str, Any], name: str) -> int:
+    found = value.get(name, 0)
+    return found if isinstance(found, int) else 0
+
+
+def alltime_rows(values: dict[str, Any]) -> list[AllTimeRow]:
+    """Every `alltime/player/*` value, best first (score, then kills, then name)."""
+    rows = []
+    for key, value in values.items():
+        if not key.startswith("alltime/player/") or not isinstance(value, dict):
+            continue
+        name = key[len("alltime/player/") :]
+        rows.append(
+            AllTimeRow(
+                name,
+                _int(value, "score"),
+                _int(value, "kills"),
+                _int(value, "deaths"),
+                _int(value, "matches"),
+                _int(value, "damage_dealt"),
+            )
+        )
+    rows.sort(key=lambda r: (-r.score, -r.kills, r.name))
+    return rows
+
+
+def match_figures(values: dict[str, Any], match: str) -> dict[str, MatchFigures]:
+    """The `match/<M>/player/*` values of one match, with its `match/<M>/flag/*` marks."""
+    players_prefix, flags_prefix = f"match/{match}/player/", f"match/{match}/flag/"
+    flagged = {key[len(flags_prefix) :] for key in values if key.startswith(flags_prefix)}
+    figures = {}
+    for key, value in values.items():
+        if not key.startswith(players_prefix) or not isinstance(value, dict):
+            continue
+        name = key[len(players_prefix) :]
+        rejected = value.get("rejected")
+        figures[name] = MatchFigures(
+            _int(value, "score"),
+            _int(value, "kills"),
+            _int(value, "deaths"),
+            _int(value, "coins"),
+            _int(value, "damage_dealt"),
+            sum(n for n in rejected.values() if isinstance(n, int)) if isinstance(rejected, dict) else 0,
+            name in flagged,
+        )
+    return figures
+
+
+class StandingsTracker:
+    """The stats feed of one spectator, summed up for the scoreboard at most every REFRESH_S."""
+
+    def __init__(self, settings: KafkaSettings, topic: str, match: str) -> None:
+        self.match = match
+        self.feed = CompactedTopicFeed(settings, topic)
+        self.view = StatsView(note="")
+        self._seen = (-1, "")
+        self._checked = 0.0
+        self._behind_since: float | None = None
+        self._count = 0
+
+    def start(self) -> StandingsTracker:
+        self.feed.start()
+        return self
+
+    def stop(self) -> None:
+        self.feed.stop()
+
+    def update(self, log_end: int, force: bool = False) -> StatsView:
+        """The view for this frame; `log_end` is the watched log's end offset as the app knows it."""
+        now = time.monotonic()
+        if now - self._checked < REFRESH_S and not force:
+            return self.view
+        self._checked = now
+        feed = self.feed
+        values = feed.values
+        match_value = values.get(f"match/{self.match}")
+        note = self._note(feed.status, feed.caught_up, match_value, log_end, now)
+        if (feed.version, note) == self._seen:
+            return self.view
+        self._seen = (feed.version, note)
+        self._count += 1
+        self.view = StatsView(
+            version=self._count,
+            note=note,
+            keys=len(values),
+            alltime=tuple(alltime_rows(values)),
+            players=match_figures(values, self.match),
+        )
+        return self.view
+
+    def _note(self, status: str, caught_up: bool, match_value: Any, log_end: int, now: float) -> str:
+        if status == FEED_CONNECTING or (status == FEED_OK and not caught_up):
+            return ""  # not known yet: say nothing rather than something wrong
+        if status == FEED_ABSENT:
+            return NO_PROCESSOR
+        if status != FEED_OK:
+            return "stats: unavailable"
+        if not isinstance(match_value, dict):
+            return NO_PROCESSOR  # the topic exists, but nobody folded this match
+        offset = match_value.get("offset", -1)
+        if isinstance(offset, int) and offset + 1 < log_end:
+            if self._behind_since is None:
+                self._behind_since = now
+            if now - self._behind_since > STALE_AFTER_S:
+                return f"stats: behind (offset {offset:,} of {log_end - 1:,})"
+        else:
+            self._behind_since = None
+        return ""
+
+
+def fold_standings(timeline: Timeline) -> dict[str, Standing]:
+    """The standings of the records the timeline folded so far, by player name: the spectator's
+    own fold through the same `MatchStats` the stats processor uses (for checking it)."""
+    replica = new_replica(timeline.match)
+    stats = MatchStats(timeline.match)
+    offsets, stamps, actions = timeline.offsets, timeline.stamps, timeline.actions
+    for i in range(timeline.pos):
+        action = actions[i]
+        if type(action) is Skipped:
+            stats.record(offsets[i], stamps[i], None, None)
+            continue
+        outcome = replica.ingest_action(offsets[i], stamps[i], action)  # type: ignore[arg-type]
+        stats.record(offsets[i], stamps[i], action, outcome)  # type: ignore[arg-type]
+    return stats.standings()
