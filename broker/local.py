@@ -360,12 +360,18 @@ class LocalBroker:
         )
         self.log4j_path.write_text(LOG4J2_PROPERTIES)
 
+    # Extra StorageTool arguments (the secure broker adds its SCRAM users here).
+    format_extra: tuple[str, ...] = ()
+    # Reuse formatted storage across restarts (the secure broker formats anew each start).
+    keep_storage = True
+
     def _format_storage(self, java: str) -> None:
         # The standalone quorum records the controller endpoint at format time, so storage
         # formatted for another controller port is scratch: wipe and format again.
         marker = self.data_dir / ".controller-port"
         formatted = (self.data_dir / "meta.properties").exists()
-        if formatted and marker.exists() and marker.read_text() == str(self.controller_port):
+        same_quorum = marker.exists() and marker.read_text() == str(self.controller_port)
+        if self.keep_storage and formatted and same_quorum:
             return
         shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(parents=True)
@@ -378,6 +384,7 @@ class LocalBroker:
             "--config",
             str(self.config_path),
             "--standalone",
+            *self.format_extra,
         ]
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         if done.returncode != 0:

@@ -8,8 +8,6 @@ game's signed actions are for (game/auth.py).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -26,11 +24,8 @@ from confluent_kafka.admin import (
 from broker.local import (
     BROKER_SRC,
     LOG4J2_PROPERTIES,
-    BrokerError,
     LocalBroker,
     metadata_answers,
-    random_cluster_id,
-    tail,
 )
 
 MATCH_TOPIC_PREFIX = "arena.match."
@@ -60,8 +55,6 @@ SPECTATOR = Credentials("spectator", "spectator-secret")
 class SecureBroker(LocalBroker):
     """A LocalBroker whose client listener needs SCRAM logins and whose topics need ACLs."""
 
-    users = (ADMIN, PLAYER, SPECTATOR)
-
     def _write_config(self) -> None:
         template = Template((BROKER_SRC / "secure.properties").read_text())
         self.config_path.write_text(
@@ -75,29 +68,14 @@ class SecureBroker(LocalBroker):
         )
         self.log4j_path.write_text(LOG4J2_PROPERTIES)
 
-    def _format_storage(self, java: str) -> None:
-        # SCRAM users are created at format time (KRaft keeps them in the metadata log),
-        # so a secure broker always starts from freshly formatted storage.
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-        self.data_dir.mkdir(parents=True)
-        argv = [
-            *self._java_argv(java),
-            "kafka.tools.StorageTool",
-            "format",
-            "--cluster-id",
-            random_cluster_id(),
-            "--config",
-            str(self.config_path),
-            "--standalone",
-        ]
-        for user in self.users:
-            argv += ["--add-scram", f"SCRAM-SHA-256=[name={user.username},password={user.password}]"]
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise BrokerError(
-                f"formatting the secure broker storage in {self.data_dir} failed (exit {done.returncode})",
-                log_tail=tail(done.stdout + done.stderr),
-            )
+    # SCRAM users are created at format time (KRaft keeps them in the metadata log), so a
+    # secure broker starts from freshly formatted storage with its users every time.
+    keep_storage = False
+    format_extra = tuple(
+        arg
+        for user in (ADMIN, PLAYER, SPECTATOR)
+        for arg in ("--add-scram", f"SCRAM-SHA-256=[name={user.username},password={user.password}]")
+    )
 
     def answers(self, timeout: float = 3.0) -> bool:
         return metadata_answers(self.bootstrap, timeout, **ADMIN.client_settings())

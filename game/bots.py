@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import signal
 import sys
 import time
 
@@ -20,6 +19,7 @@ from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
 from game.maps import DEFAULT_MAP, available_maps, tile_centre
 from game.navigate import Steering
 from game.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
+from game.shutdown import StopFlag
 from game.world import Player, World, world_hash
 
 THINK_EVERY_MS = 300
@@ -145,20 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     except (KafkaUnavailable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:  # a second Ctrl+C kills at once
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = StopFlag()
     crowd.catch_up()
     add_bots(crowd, args.count, seed, args.rate, prefix)
     started = time.monotonic()
-    crowd.run(args.seconds, lambda: stopping)
+    crowd.run(args.seconds, stopping)
     elapsed = time.monotonic() - started
     rejected: dict[str, int] = {}
     for member in crowd.members.values():

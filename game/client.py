@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pygame
 
@@ -16,18 +17,28 @@ from game.actions import Action
 from game.autopilot import Autopilot
 from game.codec import encode, record_key
 from game.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
-from game.kafka import ActionProducer, KafkaSettings, KafkaUnavailable, MatchReader, ensure_match_topic
+from game.kafka import (
+    STATS_TOPIC,
+    ActionProducer,
+    CompactedTopicFeed,
+    KafkaSettings,
+    KafkaUnavailable,
+    MatchReader,
+    ensure_match_topic,
+)
 from game.maps import TileMap
 from game.match import MatchReplica, new_replica
 from game.player import Intent, PlayerAgent
 from game.render import HUD_HEIGHT, Hud, draw_player_frame
 from game.scene import Scene
 from game.window import FPS, print_summary, save_screenshot
+from game.world import World
 
 RECONNECT_EVERY_S = 2.0
 CONTROLS_SHOWN_MS = 6_000
 SMOOTH_SPEED_PX_MS = MOVE_SPEED_PX_S * 1.25 / 1000  # others catch up a little faster than they walk
 SMOOTH_SNAP_PX = 48  # a jump this large is a respawn or a teleport: do not glide through walls
+RANK_EVERY_S = 0.25  # the HUD's rank is recomputed at most this often
 KEYS_MOVE = {
     pygame.K_w: (0, -1),
     pygame.K_UP: (0, -1),
@@ -50,6 +61,7 @@ class PlayerOptions:
     seconds: float | None = None
     screenshot: str | None = None
     autopilot: str | None = None
+    stats_topic: str = STATS_TOPIC  # where `python -m game.stats` publishes standings (the HUD's rank)
 
 
 class PlayerClient:
@@ -74,6 +86,11 @@ class PlayerClient:
         self.outage_frames = 0  # frames drawn while the HUD said Kafka was away
         self.refused_at: float | None = None
         self.send_refused = 0
+        # Standings from the stats processor, read in a thread; the rank falls back to our world.
+        self.stats_feed = CompactedTopicFeed(options.settings, options.stats_topic)
+        self.rank = ""  # "2/5"
+        self.rank_source = ""  # "stats" or "world"
+        self._rank_at = 0.0
 
     # --- Kafka side ---
 
@@ -198,9 +215,24 @@ class PlayerClient:
             show_scoreboard=bool(pygame.key.get_pressed()[pygame.K_TAB]),
             show_controls=now_ms < CONTROLS_SHOWN_MS or self._show_controls,
             message=message,
+            rank=self.rank,
         )
 
     _show_controls = False
+
+    def update_rank(self, now: float) -> None:
+        """This player's rank by score: among the stats topic's standings of the match when the
+        processor has counted us, else among the players of our own world."""
+        if now - self._rank_at < RANK_EVERY_S or not self.agent.joined:
+            return
+        self._rank_at = now
+        found = stats_rank(self.stats_feed.values, self.options.match, self.options.name)
+        if found is not None:
+            self.rank, self.rank_source = f"{found[0]}/{found[1]}", "stats"
+            return
+        found = world_rank(self.replica.world, self.agent.pid)
+        if found is not None:
+            self.rank, self.rank_source = f"{found[0]}/{found[1]}", "world"
 
     def _outage(self) -> bool:
         return self.producer is not None and self.producer.unreachable
@@ -214,6 +246,7 @@ class PlayerClient:
         clock = pygame.time.Clock()
         started = time.monotonic()
         running = True
+        self.stats_feed.start()
         try:
             while running:
                 dt_ms = clock.tick(FPS)
@@ -246,6 +279,7 @@ class PlayerClient:
                     self.handle_input(dt_ms)
                 if self.producer is not None:
                     self.producer.poll()
+                self.update_rank(now)
                 positions = self.display_positions(dt_ms)
                 draw_player_frame(
                     screen,
@@ -278,6 +312,8 @@ class PlayerClient:
                 state=self.state,
                 outage_frames=self.outage_frames,
                 delivered=self.producer.delivered if self.producer else 0,
+                rank=self.rank,
+                rank_source=self.rank_source,
             )
             print_summary(summary)
         if self.state == "connecting" and self.exit_code == 0:
@@ -301,6 +337,7 @@ class PlayerClient:
 
     def shutdown(self) -> None:
         """Leave the match and flush what is pending, within a bound (Kafka may be away)."""
+        self.stats_feed.stop()
         if self.producer is not None:
             if self.agent.joined:
                 self.send(self.agent.leave())
@@ -313,3 +350,29 @@ class PlayerClient:
 
 def run_player(options: PlayerOptions) -> int:
     return PlayerClient(options).run()
+
+
+def stats_rank(values: dict[str, Any], match: str, name: str) -> tuple[int, int] | None:
+    """(rank, players) of `name` among the stats topic's `match/<M>/player/*` values, ordered as
+    the stats processor ranks a session (score, then kills, then name); None when absent."""
+    prefix = f"match/{match}/player/"
+    ranked = []
+    for key, value in values.items():
+        if key.startswith(prefix) and isinstance(value, dict):
+            score, kills = value.get("score", 0), value.get("kills", 0)
+            if isinstance(score, int) and isinstance(kills, int):
+                ranked.append((-score, -kills, key[len(prefix) :]))
+    ranked.sort()
+    for rank, (_, _, who) in enumerate(ranked, start=1):
+        if who == name:
+            return rank, len(ranked)
+    return None
+
+
+def world_rank(world: World, pid: int) -> tuple[int, int] | None:
+    """(rank, players) of `pid` among the players present, ordered as the scoreboard is."""
+    players = sorted(world.players.values(), key=lambda p: (-p.score, -p.kills, p.deaths, p.name))
+    for rank, player in enumerate(players, start=1):
+        if player.pid == pid:
+            return rank, len(players)
+    return None

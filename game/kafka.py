@@ -643,16 +643,7 @@ class TransactionalProcessor:
                     raise TransactionFailed(error.str())
                 self.last_error = error.str()
                 continue
-            records.append(
-                Record(
-                    message.topic(),
-                    message.partition(),
-                    message.offset(),
-                    message.timestamp()[1],
-                    message.key(),
-                    message.value(),
-                )
-            )
+            records.append(_record(message))
         return records
 
     def transact(
@@ -752,16 +743,7 @@ class CompactedTopicReader:
             if error is not None:  # enable.partition.eof is off: these are real errors
                 self.last_error = error.str()
                 continue
-            records.append(
-                Record(
-                    message.topic(),
-                    message.partition(),
-                    message.offset(),
-                    message.timestamp()[1],
-                    message.key(),
-                    message.value(),
-                )
-            )
+            records.append(_record(message))
         return records
 
     def read_to_end(self, timeout_s: float = 30.0) -> list[Record]:
@@ -912,3 +894,14 @@ def match_log_range(settings: KafkaSettings, match: str, timeout: float = 5.0) -
         raise KafkaUnavailable(settings.unreachable()) from exc
     finally:
         consumer.close()
+
+
+def _record(message: Message) -> Record:
+    return Record(
+        message.topic(),
+        message.partition(),
+        message.offset(),
+        message.timestamp()[1],
+        message.key(),
+        message.value(),
+    )

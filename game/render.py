@@ -45,6 +45,7 @@ class Hud:
     show_scoreboard: bool  # Tab held
     show_controls: bool  # first seconds and F1
     message: str = ""  # centre message, e.g. "You died - respawning in 2.1 s"
+    rank: str = ""  # "2/5": by score, from the stats processor or else our own world
 
 
 class _Texts:
@@ -153,6 +154,8 @@ def _draw_bar(
             ("kills", str(me.kills), TEXT),
             ("deaths", str(me.deaths), TEXT),
         ]
+        if hud.rank:
+            stats.append(("rank", hud.rank, TEXT))
         if me.fury_until > world.clock:
             stats.append(("FURY", f"{(me.fury_until - world.clock) / 1000:.0f}s", (255, 150, 40)))
         for name, value, color in stats:

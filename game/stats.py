@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import socket
 import sys
 import time
@@ -79,6 +78,7 @@ from game.kafka import (
     settings_from_args,
 )
 from game.match import MatchReplica, all_maps, new_replica
+from game.shutdown import StopFlag
 from game.world import Hit, Joined, Killed, Left, Outcome, PickedUp
 
 # Rejections a fair client practically never gets (its prediction runs the same rules), so
@@ -728,21 +728,12 @@ def main(argv: list[str] | None = None) -> int:
     except KafkaUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:  # a second Ctrl+C kills at once
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = StopFlag()
     started = time.monotonic()
     records = 0
     matches: list[str] = []
     try:
-        while not stopping and (args.seconds is None or time.monotonic() - started < args.seconds):
+        while not stopping() and (args.seconds is None or time.monotonic() - started < args.seconds):
             records += processor.step(0.5)
         matches = sorted(state.stats.match for state in processor.matches.values())
     except TransactionFailed as exc:

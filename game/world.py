@@ -36,6 +36,7 @@ from game.constants import (
     ATTACK_RANGE_UNITS,
     CLOCK_SKEW_MS,
     COIN_SCORE,
+    FACING_VECTORS,
     FURY_DAMAGE_MULTIPLIER,
     FURY_MS,
     ITEM_RESPAWN_MS,
@@ -60,16 +61,6 @@ _REFILL_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX
 _BUDGET_CAP = MOVE_BURST_MS * _REFILL_PER_MS
 # cos(half arc) * 1000, exact for the 60 degree arc the game uses.
 _COS_HALF_ARC_MILLI = {60: 500, 45: 707, 90: 0}[ATTACK_HALF_ARC_DEG]
-_FACING_VECTORS = (
-    (0, -1000),
-    (707, -707),
-    (1000, 0),
-    (707, 707),
-    (0, 1000),
-    (-707, 707),
-    (-1000, 0),
-    (-707, -707),
-)
 _NEVER = 2**62
 _UNIT_SHIFT = UNITS_PER_PX.bit_length() - 1  # positions are never negative (the codec checks)
 
@@ -440,7 +431,7 @@ def _attack(world: World, player: Player, action: Attack, at: int, events: list[
     player.next_attack_at = at + ATTACK_COOLDOWN_MS
     events.append(Swung(player.pid, action.facing))
     damage = ATTACK_DAMAGE_HP * (FURY_DAMAGE_MULTIPLIER if player.fury_until > ts else 1)
-    fx, fy = _FACING_VECTORS[action.facing]
+    fx, fy = FACING_VECTORS[action.facing]
     reach2 = ATTACK_RANGE_UNITS * ATTACK_RANGE_UNITS
     for victim in world.players.values():
         if victim is player or not victim.alive:

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     history = parser.add_argument_group("history (matches written by `python -m game.history`)")
     history.add_argument("--history", action="store_true", help="list past matches, newest first")
     history.add_argument(
-        "--db", type=Path, default=default_db_path(), help=f"the history database (default {default_db_path()})"
+        "--db", type=Path, default=default_db_path(), help=f"history database (default {default_db_path()})"
     )
     history.add_argument(
         "--replay", type=int, metavar="N", help="with --history: replay match N of the list (1 = newest)"

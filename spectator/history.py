@@ -24,8 +24,10 @@ def newest_first(db: Path) -> list[MatchRecord]:
 
 def _duration(ms: int) -> str:
     seconds = max(0, ms) // 1000
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else (
-        f"{seconds // 60:02d}:{seconds % 60:02d}"
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else (f"{seconds // 60:02d}:{seconds % 60:02d}")
     )
 
 

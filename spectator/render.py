@@ -18,6 +18,7 @@ from game.maps import TileMap
 from game.scene import Scene, shadowed
 from game.world import World
 from spectator.playback import LIVE, PAUSED
+from spectator.standings import AllTimeRow, StatsView
 from spectator.timeline import Marker, Timeline
 
 BAR_H = 54  # the timeline strip under the arena
@@ -32,6 +33,8 @@ PANEL = (16, 14, 22, 190)
 TEXT = (236, 234, 242)
 DIM = (160, 158, 175)
 ACCENT = (255, 226, 90)
+FLAG = (240, 90, 80)
+SCOREBOARD_ROWS = 10
 KILL_FEED_MS = 8_000  # match time a kill stays in the feed
 
 
@@ -66,6 +69,8 @@ class View:
     delays: tuple[float, float] | None = None  # append -> screen p50, p95 (ms)
     follow_name: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    stats: StatsView | None = None  # the stats processor's figures (None: not asked for)
+    alltime: bool = False  # the scoreboard shows all-time standings instead of the match
 
 
 class Renderer:
@@ -115,7 +120,11 @@ class Renderer:
         self._blit_camera(positions)
         self._kill_feed(view, world)
         if view.scoreboard:
-            self._draw_scoreboard(world, highlight)
+            stats = view.stats or StatsView()
+            if view.alltime:
+                self._draw_alltime(world, stats)
+            else:
+                self._draw_scoreboard(world, highlight, stats)
         self._stats(view)
         if view.debug:
             self._debug(view)
@@ -190,29 +199,38 @@ class Renderer:
 
     # --- overlays ---
 
-    def _draw_scoreboard(self, world: World, highlight: int | None) -> None:
+    def _draw_scoreboard(self, world: World, highlight: int | None, stats: StatsView) -> None:
         players = sorted(world.players.values(), key=lambda p: (-p.score, -p.kills, p.deaths, p.name))
-        shown = players[:10]
+        shown = players[:SCOREBOARD_ROWS]
         key = (
+            "match",
             tuple((p.pid, p.name, p.color, p.score, p.kills, p.deaths, p.alive) for p in shown),
             len(players),
             highlight,
+            stats.version,
         )
         if self._scoreboard is None or self._scoreboard[0] != key:
-            self._scoreboard = (key, self._render_scoreboard(shown, len(players), highlight))
+            self._scoreboard = (key, self._render_scoreboard(shown, len(players), highlight, stats))
         surface = self._scoreboard[1]
         area = self.arena_rect
         self.screen.blit(surface, (area.right - surface.get_width() - 10, area.y + 10))
 
-    def _render_scoreboard(self, shown: list, total: int, highlight: int | None) -> pygame.Surface:
-        row_h, width = 20, 236
-        rows = len(shown) + (1 if total > len(shown) else 0)
-        surface = pygame.Surface((width, 34 + row_h * max(1, rows)), pygame.SRCALPHA)
+    def _scoreboard_surface(self, rows: int, footer: bool, headings: tuple[str, ...]) -> pygame.Surface:
+        row_h, width = 20, 300
+        height = 34 + row_h * max(1, rows) + (20 if footer else 0)
+        surface = pygame.Surface((width, height), pygame.SRCALPHA)
         pygame.draw.rect(surface, PANEL, surface.get_rect(), border_radius=6)
         pygame.draw.rect(surface, (255, 255, 255, 40), surface.get_rect(), 1, border_radius=6)
-        surface.blit(self.text("PLAYER", DIM, 15), (30, 8))
-        surface.blit(self.text("SCORE", DIM, 15), (140, 8))
-        surface.blit(self.text("K/D", DIM, 15), (194, 8))
+        for heading, x in zip(headings, (30, 140, 194, 244), strict=True):
+            surface.blit(self.text(heading, ACCENT if heading == "ALL-TIME" else DIM, 15), (x, 8))
+        return surface
+
+    def _render_scoreboard(
+        self, shown: list, total: int, highlight: int | None, stats: StatsView
+    ) -> pygame.Surface:
+        row_h, width = 20, 300
+        rows = len(shown) + (1 if total > len(shown) else 0)
+        surface = self._scoreboard_surface(rows, bool(stats.note), ("PLAYER", "SCORE", "K/D", "DMG"))
         if not shown:
             surface.blit(self.text("no players yet", DIM, 17), (30, 30))
         for i, player in enumerate(shown):
@@ -226,9 +244,53 @@ class Renderer:
             surface.blit(self.text(f"{i + 1}. {player.name}", name_color, 18), (28, y))
             surface.blit(self.text(str(player.score), ACCENT, 18), (150, y))
             surface.blit(self.text(f"{player.kills}/{player.deaths}", TEXT, 18), (194, y))
+            # The stats processor's figures for this name, over every session of the match.
+            figures = stats.players.get(player.name)
+            damage = str(figures.damage_dealt) if figures is not None else "-"
+            surface.blit(self.text(damage, TEXT if figures is not None else DIM, 18), (244, y))
+            if figures is not None and figures.flagged:  # suspicious rejections: see the stats topic
+                surface.blit(self.text("!", FLAG, 20), (width - 14, y - 1))
         if total > len(shown):
             y = 28 + len(shown) * row_h
             surface.blit(self.text(f"+ {total - len(shown)} more", DIM, 16), (30, y))
+        if stats.note:
+            surface.blit(self.text(stats.note, DIM, 15), (30, surface.get_height() - 20))
+        return surface
+
+    def _draw_alltime(self, world: World, stats: StatsView) -> None:
+        key = ("alltime", stats.version, tuple(sorted(world.names.items())))
+        if self._scoreboard is None or self._scoreboard[0] != key:
+            self._scoreboard = (key, self._render_alltime(world, stats))
+        surface = self._scoreboard[1]
+        area = self.arena_rect
+        self.screen.blit(surface, (area.right - surface.get_width() - 10, area.y + 10))
+
+    def _render_alltime(self, world: World, stats: StatsView) -> pygame.Surface:
+        row_h = 20
+        shown: tuple[AllTimeRow, ...] = stats.alltime[:SCOREBOARD_ROWS]
+        more = len(stats.alltime) - len(shown)
+        rows = len(shown) + (1 if more else 0)
+        surface = self._scoreboard_surface(rows, bool(stats.note), ("ALL-TIME", "SCORE", "K/D", "GAMES"))
+        if not shown:
+            surface.blit(self.text("no all-time standings yet", DIM, 17), (30, 30))
+        for i, row in enumerate(shown):
+            y = 28 + i * row_h
+            pid = world.names.get(row.name)
+            player = world.players.get(pid) if pid is not None else None
+            if player is not None:  # playing in this match now: their colour
+                color = ((player.color >> 16) & 255, (player.color >> 8) & 255, player.color & 255)
+                pygame.draw.circle(surface, color, (17, y + 8), 6)
+                pygame.draw.circle(surface, (20, 20, 24), (17, y + 8), 6, 1)
+            else:
+                pygame.draw.circle(surface, (90, 88, 104), (17, y + 8), 4)
+            surface.blit(self.text(f"{i + 1}. {row.name}", TEXT if player else DIM, 18), (28, y))
+            surface.blit(self.text(str(row.score), ACCENT, 18), (150, y))
+            surface.blit(self.text(f"{row.kills}/{row.deaths}", TEXT, 18), (194, y))
+            surface.blit(self.text(str(row.matches), TEXT, 18), (244, y))
+        if more:
+            surface.blit(self.text(f"+ {more} more", DIM, 16), (30, 28 + len(shown) * row_h))
+        if stats.note:
+            surface.blit(self.text(stats.note, DIM, 15), (30, surface.get_height() - 20))
         return surface
 
     def _kill_feed(self, view: View, world: World) -> None:
@@ -278,6 +340,8 @@ class Renderer:
             parts.append(f"{view.lag_ms / 1000:,.1f} s · {view.lag_records:,} records behind live")
         if view.follow_name:
             parts.append(f"following {view.follow_name}")
+        if view.stats is not None and view.stats.note and not view.scoreboard:
+            parts.append(view.stats.note)  # else the scoreboard says it
         surface = self.text("   ".join(parts), DIM, 17)
         rect = pygame.Rect(0, 0, surface.get_width() + 16, 22)
         rect.bottomleft = (area.x + 10, area.bottom - 8)
@@ -339,7 +403,10 @@ class Renderer:
         now = _mmss(view.playhead - start) if len(timeline) else "00:00"
         clock = self.text(f"{now} / {_mmss(span if len(timeline) else 0)}", TEXT, 22)
         screen.blit(clock, (bar.right - clock.get_width() - 14, bar.y + 9))
-        help_text = "Space pause  +/- speed  Left/Right 5s  N/P marker  K kill-cam  C camera  Z zoom  L live"
+        help_text = (
+            "Space pause  +/- speed  Left/Right 5s  N/P marker  K kill-cam  C camera  Z zoom  L live"
+            "  Tab scores  A all-time"
+        )
         hint = self.text(help_text, DIM, 15)
         screen.blit(hint, (bar.centerx - hint.get_width() // 2, bar.bottom - 17))
 
