@@ -86,6 +86,7 @@ class Spectator:
         self.standings = StandingsTracker(settings, getattr(args, "stats_topic", STATS_TOPIC), match)
         self.alltime = bool(getattr(args, "alltime", False))  # the scoreboard's all-time view (A)
         self.ended_at: float | None = None  # headless, --exit-at-end: when the end was reached
+        self.final_frame = False  # ... and the frame with the settled standings is drawn
         speed = args.speed
         self.playback = Playback(
             speed=speed or 1.0,
@@ -169,10 +170,15 @@ class Spectator:
                 pos > 0 and timeline.offsets[pos - 1] + 1 >= feed.first_end
             )
             if at_end and args.headless:
-                # The summary reports the standings: give the stats feed a moment to read them.
+                # The summary (and a screenshot) show the standings: give the stats feed a moment
+                # to read them, then draw one more frame with them.
                 if self.ended_at is None:
                     self.ended_at = elapsed
-                return self.standings.feed.settled or elapsed - self.ended_at >= STATS_WAIT_S
+                if self.standings.feed.settled and not self.final_frame:
+                    self.standings.update(feed.end, force=True)
+                    self.final_frame = True
+                    return False
+                return self.final_frame or elapsed - self.ended_at >= STATS_WAIT_S
             return at_end
         return False
 

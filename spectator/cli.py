@@ -41,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--alltime", action="store_true", help="start with the scoreboard's all-time view (A)"
     )
     parser.add_argument(
-        "--from-offset", type=int, metavar="X", help="replay from this log offset (implies --from-start)"
+        "--from-offset",
+        type=int,
+        metavar="X",
+        help="replay from this log offset: a session's first (see --history); nothing before it is folded",
     )
     parser.add_argument("--to-offset", type=int, metavar="Y", help="stop reading after this log offset")
     parser.add_argument(
