@@ -1,13 +1,14 @@
 """`frames`: time to draw one spectator frame of a busy match, headless.
 
-There is no spectator window module with a whole-frame render function yet (spectator/
-holds the text view, timeline and feed; `spectator.app` does not exist), so this times
-`game.scene.Scene.draw` alone ("what": "scene only"): the arena, items, 100 moving
-players with name tags, and the swing/hit effects their attacks start.
+Times the spectator window's whole frame, `spectator.render.Renderer.draw`: the arena,
+items, 100 moving players with name tags and health bars, the swing and hit effects their
+attacks start, the scoreboard, kill feed, rate and lag line, and the timeline bar
+("what": "spectator frame"). `scene_p50_ms` is the arena alone (`Scene.draw`).
 
-The world is driven by the reducer (joins, legal moves, some attacks) between frames; only
-the draw is timed. Baseline: a raw pygame frame of the same size, a fill plus one filled
-circle per player, so the ratio shows what the sprites, tags and effects cost.
+The match is real records (joins, legal moves, some attacks) appended to the spectator's
+own Timeline and folded by the reducer between frames; only the draw is timed. Baseline:
+a raw pygame frame of the same size, a fill plus one filled circle per player, so the
+ratio shows what the sprites, tags, effects and overlays cost.
 """
 
 from __future__ import annotations
@@ -40,11 +41,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    from game.scene import Scene
+    from game.codec import encode, record_key
+    from spectator.render import BAR_H, Renderer, View
+    from spectator.timeline import Timeline
 
     pygame.init()
     tile_map = load_map(DEFAULT_MAP)
-    world = new_world(tile_map)
+    world = new_world(tile_map)  # the generator's own world, to make legal moves
+    timeline = Timeline("bench-frames")
+    offset = 0
+
+    def record(action: Any, at: int) -> None:
+        nonlocal offset
+        timeline.append(offset, at, record_key(action.pid), encode(action))
+        offset += 1
+
     rng = random.Random(args.seed)
     ts = 1_700_000_000_000
     pids = [10_000 + i for i in range(args.frame_players)]
@@ -53,8 +64,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for i, pid in enumerate(pids):
         join = Join(pid, 1, 0, f"knight{i:03d}", rng.randrange(0x404040, 0xFFFFFF), ts, "arena")
         apply(world, join, ts)
-    surface = pygame.display.set_mode((tile_map.width * 32, tile_map.height * 32))
-    scene = Scene(tile_map)
+        record(join, ts)
+    surface = pygame.display.set_mode((tile_map.width * 32, tile_map.height * 32 + BAR_H))
+    renderer = Renderer(surface, tile_map)
+    scene = renderer.scene
     joined_at = ts
 
     def advance(frame: int) -> None:
@@ -78,19 +91,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     headings[pid] += math.pi / 2  # stuck on a wall: turn
                 facing = round(math.atan2(dx, -dy) / (math.pi / 4)) % 8
                 action = Move(pid, seqs[pid], t, x, y, facing)
-            outcome = apply(world, action, ts)
-            if outcome.events:
-                scene.on_events(outcome.events, frame * FRAME_MS, world)
+            apply(world, action, ts)
+            record(action, ts)
+        shown = timeline.replica.world
+        for event in timeline.advance_all(collect=True):
+            scene.on_events((event,), frame * FRAME_MS, shown)
 
     warmup = 30  # fill the sprite and label caches first
     ours: list[float] = []
+    arena_only: list[float] = []
     for frame in range(warmup + args.frames):
         advance(frame)
+        view = View(
+            match="bench-frames",
+            timeline=timeline,
+            mode="LIVE",
+            speed="x1",
+            playhead=ts,
+            lag_ms=0.0,
+            lag_records=0,
+            rate=len(pids) * 60.0,
+        )
         started = time.perf_counter()
-        scene.draw(surface, world, frame * FRAME_MS)
+        renderer.draw(timeline.replica.world, view, frame * FRAME_MS, FRAME_MS)
         elapsed = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        scene.draw(renderer.arena, timeline.replica.world, frame * FRAME_MS)
+        arena = (time.perf_counter() - started) * 1000
         if frame >= warmup:
             ours.append(elapsed)
+            arena_only.append(arena)
 
     raw: list[float] = []
     circles = [(rng.randrange(surface.get_width()), rng.randrange(surface.get_height())) for _ in pids]
@@ -102,15 +132,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         elapsed = (time.perf_counter() - started) * 1000
         if frame >= warmup:
             raw.append(elapsed)
-    alive = sum(p.alive for p in world.players.values())
+    alive = sum(p.alive for p in timeline.replica.world.players.values())
     size = list(surface.get_size())
     pygame.quit()
     figures = summarize_ms(ours)
     baseline = summarize_ms(raw)
     return {
         "bench": "frames",
-        "what": "scene only",
+        "what": "spectator frame",
         **figures,
+        "scene_p50_ms": summarize_ms(arena_only)["p50_ms"],
         "fps_p50": round(1000 / figures["p50_ms"], 1) if figures["p50_ms"] else None,
         "baseline": {"what": "fill + one filled circle per player", **baseline},
         "ratio_p50": round(figures["p50_ms"] / baseline["p50_ms"], 1) if baseline["p50_ms"] else None,

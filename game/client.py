@@ -138,6 +138,8 @@ class PlayerClient:
         self.tile_map = tile_map
         self.agent.map_name = tile_map.name
         self.scene = Scene(tile_map)
+        if not self.options.headless:
+            self.scene.enable_sound(self.agent.pid)
         if self.autopilot is not None:
             self.autopilot.tile_map = tile_map
 
@@ -239,6 +241,8 @@ class PlayerClient:
 
     def run(self) -> int:
         pygame.init()
+        if not self.options.headless:
+            self.scene.enable_sound(self.agent.pid)  # everyone's, your own louder
         width, height = self.scene.size
         flags = 0 if self.options.headless else pygame.SCALED | pygame.RESIZABLE
         screen = pygame.display.set_mode((width, height + HUD_HEIGHT), flags)
