@@ -199,10 +199,19 @@ def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.
 class MatchInfo:
     match: str
     records: int  # end offset of its partition
+    last_ms: int = 0  # broker time of its newest record (0: empty)
+    players: int = 0  # players (record keys) seen in its newest RECENT_RECORDS records
 
 
-def list_matches(settings: KafkaSettings, timeout: float = 10.0) -> list[MatchInfo]:
-    """The matches on the broker, with how many records each holds."""
+RECENT_RECORDS = 500
+
+
+def list_matches(settings: KafkaSettings, timeout: float = 10.0, *, recent: bool = False) -> list[MatchInfo]:
+    """The matches on the broker, with how many records each holds.
+
+    With `recent`, also when each last saw a record and how many players wrote its newest
+    RECENT_RECORDS records (the record key is the player id, so nothing is decoded).
+    """
     _, metadata = _cluster_metadata(settings, timeout)
     topics = sorted(t for t in metadata.topics if t.startswith(TOPIC_PREFIX))
     if not topics:
@@ -212,10 +221,28 @@ def list_matches(settings: KafkaSettings, timeout: float = 10.0) -> list[MatchIn
         infos = []
         for topic in topics:
             _, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout)
-            infos.append(MatchInfo(match_of(topic) or topic, high))
+            info = MatchInfo(match_of(topic) or topic, high)
+            if recent and high > 0:
+                info = _recent(consumer, topic, info, min(timeout, 2.0))
+            infos.append(info)
         return infos
     finally:
         consumer.close()
+
+
+def _recent(consumer: Consumer, topic: str, info: MatchInfo, timeout: float) -> MatchInfo:
+    consumer.assign([TopicPartition(topic, 0, max(0, info.records - RECENT_RECORDS))])
+    keys: set[bytes | None] = set()
+    last_ms = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = [m for m in consumer.consume(RECENT_RECORDS, 0.2) if m.error() is None]
+        for message in messages:
+            keys.add(message.key())
+            last_ms = message.timestamp()[1]
+        if messages and messages[-1].offset() >= info.records - 1:
+            break
+    return replace(info, last_ms=last_ms, players=len(keys))
 
 
 def _private_group() -> str:

@@ -16,10 +16,12 @@ from collections import deque
 from game.kafka import STATS_TOPIC, KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
 from game.maps import load_map
 from game.window import FPS, prepare_display, print_summary, save_screenshot
+from spectator.picker import describe_age
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
 from spectator.standings import StandingsTracker, fold_standings
 
+SCOUT_PER_FRAME = 600  # records folded ahead of a replay's playhead per frame (~5 ms)
 CATCH_UP_SLICE = 2_000  # records folded between clock checks while catching up
 INGEST_PER_FRAME = 1_500  # records decoded per frame when frames matter
 EFFECTS_LIMIT = 3_000  # more records than this in one frame: fold them without effects
@@ -58,14 +60,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_matches(settings: KafkaSettings) -> int:
     try:
-        matches = list_matches(settings)
+        matches = list_matches(settings, recent=True)
     except KafkaUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not matches:
         print(f"no matches on {settings.bootstrap}")
     for info in matches:
-        print(f"{info.match}\t{info.records} records")
+        print(f"{info.match}\t{info.records} records\t{info.players} players\t{describe_age(info.last_ms)}")
     return 0
 
 
@@ -256,6 +258,9 @@ class Spectator:
             events = timeline.advance_index(end, collect=True)
             if events:
                 self.renderer.scene.on_events(events, now * 1000, timeline.replica.world)
+            # A replay also looks ahead a little each frame, so the timeline shows (and N
+            # jumps to) the kills and pickups still to come.
+            timeline.scout(SCOUT_PER_FRAME)
         if target >= FOREVER:
             playback.playhead = max(playback.playhead, timeline.head_ts)
         self._note_map()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pygame
 
@@ -11,6 +12,20 @@ from game.scene import shadowed
 from game.window import FPS
 
 REFRESH_S = 3.0
+
+
+def describe_age(last_ms: int) -> str:
+    """How long ago a match last saw a record, for a person: "live", "5 min ago", "2 days ago"."""
+    if not last_ms:
+        return "empty"
+    seconds = max(0.0, time.time() - last_ms / 1000)
+    if seconds < 10:
+        return "live"
+    for unit, size in (("day", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
+    return f"{int(seconds)} s ago"
 
 
 class _Lister:
@@ -26,7 +41,7 @@ class _Lister:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.matches = list_matches(self.settings, timeout=5.0)
+                self.matches = list_matches(self.settings, timeout=5.0, recent=True)
                 self.error = ""
             except KafkaUnavailable:
                 self.error = f"Kafka is not reachable at {self.settings.bootstrap} — retrying"
@@ -96,5 +111,9 @@ def _draw(screen, font, big, lister: _Lister, matches: list[MatchInfo], selected
             pygame.draw.rect(screen, (255, 226, 90), row, 1, border_radius=5)
         color = (240, 238, 246) if index == selected else (190, 188, 200)
         screen.blit(shadowed(font, info.match, color), (row.x + 12, row.y + 4))
-        count = shadowed(font, f"{info.records:,} records", (160, 158, 175))
+        count = shadowed(
+            font,
+            f"{info.players} players · {info.records:,} records · {describe_age(info.last_ms)}",
+            (160, 158, 175),
+        )
         screen.blit(count, (row.right - count.get_width() - 12, row.y + 4))

@@ -63,6 +63,8 @@ class Timeline:
         self.marker_times: dict[str, list[int]] = {kind: [] for kind in MARKER_KINDS}  # for drawing
         self._snapshots: list[MatchReplica] = [self.replica.copy()]  # k -> state at k*EVERY
         self._fresh = 0  # records folded at least once (markers are taken on first fold)
+        self._scout: MatchReplica | None = None  # folds ahead of a replay, for its markers
+        self._scout_pos = 0
 
     # --- the store ---
 
@@ -170,12 +172,34 @@ class Timeline:
         """Put the replica where a fresh replay stopped after the last record with ts <= ms."""
         self.seek_index(self.index_at(ms))
 
+    def scout(self, limit: int = 1_000) -> int:
+        """Fold up to `limit` records past everything folded so far, on a copy ahead of the
+        playhead, so markers (and snapshots) cover records a replay has not reached yet.
+
+        Returns how many records it folded (0 once every stored record has been seen).
+        """
+        start = self._fresh
+        end = min(len(self.actions), start + limit)
+        if end <= start:
+            return 0
+        if self._scout is None or self._scout_pos != start:
+            if self.pos == start:
+                scout, at = self.replica.copy(), start
+            else:
+                k = min(start // SNAPSHOT_EVERY, len(self._snapshots) - 1)
+                scout, at = self._snapshots[k].copy(), k * SNAPSHOT_EVERY
+            self._scout, self._scout_pos = scout, self._run(scout, at, start, None)
+        self._scout_pos = self._run(self._scout, start, end, None)
+        return end - start
+
     def _fold(self, end: int, events: list[Event] | None) -> None:
-        replica = self.replica
+        self.pos = self._run(self.replica, self.pos, end, events)
+
+    def _run(self, replica: MatchReplica, i: int, end: int, events: list[Event] | None) -> int:
+        """Fold records i..end into `replica`; mark and snapshot what nobody folded before."""
         ingest = replica.ingest_action
         skipped = replica.skipped
         actions, offsets, stamps = self.actions, self.offsets, self.stamps
-        i = self.pos
         while i < end:
             # Fold in runs that end on snapshot boundaries, so the inner loop stays bare.
             stop = min(end, (i // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY)
@@ -191,16 +215,16 @@ class Timeline:
                     if events is not None:
                         events.extend(outcome.events)
                     if j >= fresh:
-                        self._mark(j, stamps[j], outcome.events)
+                        self._mark(replica, j, stamps[j], outcome.events)
             i = stop
-            self.pos = i
             if i > self._fresh:
                 self._fresh = i
             if i % SNAPSHOT_EVERY == 0 and i // SNAPSHOT_EVERY == len(self._snapshots):
                 self._snapshots.append(replica.copy())
+        return i
 
-    def _mark(self, index: int, ts: int, events: tuple[Event, ...]) -> None:
-        players = self.replica.world.players
+    def _mark(self, replica: MatchReplica, index: int, ts: int, events: tuple[Event, ...]) -> None:
+        players = replica.world.players
 
         def name(pid: int) -> str:
             player = players.get(pid)

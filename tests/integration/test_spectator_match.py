@@ -168,3 +168,8 @@ def test_a_spectator_joining_mid_match_converges(kafka_bootstrap: str, match_nam
     final = json.loads(bots_out.strip().splitlines()[-1])
     assert summaries[0]["offset"] == summaries[1]["offset"] == final["offset"]
     assert summaries[0]["hash"] == summaries[1]["hash"] == final["hash"]
+    # The picker lists the match with the players who wrote to it lately and its age.
+    listed = run("-m", "spectator", "--headless", "--bootstrap", kafka_bootstrap)
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(match_name + "\t"))
+    assert f"{final['offset'] + 1} records\t4 players\t" in row

@@ -172,3 +172,24 @@ def test_playback_modes() -> None:
     assert playback.speed == 0.25
     delayed = Playback(delay_ms=3_000)
     assert delayed.tick(16, 10_000, 9_000, caught_up=True) == 7_000
+
+
+def test_scouting_ahead_marks_what_a_replay_has_not_reached() -> None:
+    records = brawl(players=6, records=6_000, seed=5)
+    timeline = Timeline("scout")
+    timeline.extend(records)
+    assert timeline.next_marker(0) is None  # nothing folded yet, nothing known
+    while timeline.scout(700):
+        pass
+    assert timeline.pos == 0  # the playhead did not move
+    kills = [m for m in timeline.markers if m.kind == "kill"]
+    assert kills and timeline.next_marker(timeline.start_ts) is not None
+    # Playing through afterwards reaches the same world and adds no marker twice.
+    known = len(timeline.markers)
+    timeline.advance_all()
+    assert len(timeline.markers) == known
+    fresh = Timeline("scout")
+    fresh.extend(records)
+    fresh.advance_all()
+    assert timeline.replica.hash() == fresh.replica.hash()
+    assert [(m.index, m.kind) for m in timeline.markers] == [(m.index, m.kind) for m in fresh.markers]
