@@ -39,6 +39,13 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
         stderr=subprocess.PIPE,
         text=True,
     )
+    spectator = subprocess.Popen(
+        [sys.executable, "-m", "spectator", *common, "--headless", "--seconds", "120"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(6)
     stopped_at = time.time()
     assert local_broker.stop()
@@ -48,11 +55,18 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     time.sleep(5)  # play on with the broker back, then close both as a user would (Ctrl+C)
     for proc in (bots, player):
         proc.send_signal(signal.SIGINT)
+    bots.wait(timeout=60)
+    player.wait(timeout=60)
+    time.sleep(2)  # the spectator reads the last leaves, then it is closed too
+    spectator.send_signal(signal.SIGINT)
 
     bots_out, bots_err = bots.communicate(timeout=90)
     player_out, player_err = player.communicate(timeout=90)
     assert bots.returncode == 0, bots_err[-2000:]
     assert player.returncode == 0, player_err[-2000:]
+    spectator_out, spectator_err = spectator.communicate(timeout=60)
+    assert spectator.returncode == 0, spectator_err[-2000:]
+    spectator_summary = json.loads(spectator_out.strip().splitlines()[-1])
     bots_summary = json.loads(bots_out.strip().splitlines()[-1])
     player_summary = json.loads(player_out.strip().splitlines()[-1])
     assert player_summary["outage_frames"] > 0, "the HUD never showed the outage"
@@ -61,7 +75,7 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     replica = new_replica(match_name)
     seqs: dict[int, list[int]] = defaultdict(list)
     hashes_at = {}
-    wanted = {bots_summary["offset"], player_summary["offset"]}
+    wanted = {bots_summary["offset"], player_summary["offset"], spectator_summary["offset"]}
     after_outage = 0
     try:
         end = reader.end_offset()
@@ -87,6 +101,11 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     assert after_outage > 50
     assert hashes_at[bots_summary["offset"]] == bots_summary["hash"]
     assert hashes_at[player_summary["offset"]] == player_summary["hash"]
+    # The spectator watched through the outage and went on from where it was: it holds the
+    # world of the whole log, with nothing skipped or read twice.
+    assert spectator_summary["offset"] == replica.offset
+    assert spectator_summary["hash"] == replica.hash()
+    assert spectator_summary["skipped"] == {} and "duplicate" not in spectator_summary["rejected"]
 
 
 def test_a_player_started_before_kafka_waits_then_joins(
