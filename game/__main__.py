@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from game.autopilot import AutopilotError, parse_script
 from game.constants import MAX_NAME_CHARS
 from game.kafka import MATCH_NAME, add_kafka_arguments, settings_from_args
 from game.maps import DEFAULT_MAP, available_maps
@@ -25,6 +26,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--name must be 1 to {MAX_NAME_CHARS} printable characters")
     if not MATCH_NAME.match(args.match):
         parser.error("--match must be 1-64 letters, digits, '-' or '_'")
+    if args.autopilot:
+        try:
+            parse_script(args.autopilot)
+        except AutopilotError as exc:
+            parser.error(f"--autopilot: {exc}")
     return args
 
 

@@ -22,26 +22,46 @@ class AutopilotError(ValueError):
     pass
 
 
+# Each command and the kinds of its arguments: n a number, i a whole number, d a direction,
+# s any word.
+_SIGNATURES = {
+    "wait": "n",
+    "until": "n",
+    "walk": "dn",
+    "goto": "ii",
+    "goto-item": "i",
+    "grab": "i",
+    "attack": "",
+    "use": "",
+    "face": "d",
+    "chase": "s",
+}
+
+
 def parse_script(text: str) -> list[list[str]]:
+    """The script's commands, each checked now so a typo is one message before play starts."""
     commands = [part.split() for part in text.replace("\n", ";").split(";") if part.strip()]
     for words in commands:
-        name = words[0]
-        if name not in {
-            "wait",
-            "until",
-            "walk",
-            "goto",
-            "goto-item",
-            "grab",
-            "attack",
-            "use",
-            "face",
-            "chase",
-        }:
-            raise AutopilotError(f"unknown autopilot command {name!r}")
-        if name in {"walk", "face"} and words[1] not in FACING_NAMES:
-            raise AutopilotError(f"{name} wants a direction ({', '.join(FACING_NAMES)})")
+        name, values = words[0], words[1:]
+        signature = _SIGNATURES.get(name)
+        if signature is None:
+            raise AutopilotError(f"unknown autopilot command {name!r} (known: {', '.join(_SIGNATURES)})")
+        if len(values) != len(signature):
+            raise AutopilotError(f"{name} takes {len(signature)} argument(s): {' '.join(words)!r}")
+        for kind, value in zip(signature, values, strict=True):
+            if kind == "d" and value not in FACING_NAMES:
+                raise AutopilotError(f"{name} wants a direction ({', '.join(FACING_NAMES)}), not {value!r}")
+            if kind in "ni" and not _is_number(value, whole=kind == "i"):
+                raise AutopilotError(f"{name} wants a {'whole ' if kind == 'i' else ''}number, not {value!r}")
     return commands
+
+
+def _is_number(text: str, *, whole: bool) -> bool:
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        return False
+    return value >= 0
 
 
 class Autopilot:
@@ -89,9 +109,12 @@ class Autopilot:
             elif name in {"goto", "goto-item"}:
                 if name == "goto":
                     gx, gy = tile_centre(int(words[1]), int(words[2]))
-                else:
+                elif int(words[1]) < len(self.tile_map.items):
                     spawn = self.tile_map.items[int(words[1])]
                     gx, gy = spawn.x, spawn.y
+                else:  # no such item on this map: nothing to walk to
+                    self._next()
+                    continue
                 self.steering.go_to(self.tile_map, x, y, gx, gy)
                 direction = self.steering.direction(x, y)
                 if direction != (0.0, 0.0) and elapsed < 20_000:

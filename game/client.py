@@ -1,12 +1,13 @@
 """The player window: keyboard in, actions out to Kafka, the match log in, the arena drawn.
 
 The loop never waits on Kafka: produce and consume are non-blocking, and connecting is
-retried in the background of the frame so the window stays alive while Kafka is away.
+retried on a background thread so the window stays alive while Kafka is away.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,8 @@ class PlayerClient:
         self.status = f"connecting to Kafka at {options.settings.bootstrap}..."
         self.load_target = 0
         self.next_connect = 0.0
+        self._connector: threading.Thread | None = None
+        self._connected: tuple[str, ActionProducer, MatchReader, int] | None = None
         self.shown: dict[int, tuple[float, float]] = {}
         self.message = ""
         self.exit_code = 0
@@ -94,17 +97,35 @@ class PlayerClient:
 
     # --- Kafka side ---
 
-    def try_connect(self) -> None:
+    def connect_in_background(self, now: float) -> None:
+        """Start a connection attempt unless one runs; finish one that has succeeded.
+
+        Creating the match waits on the network (seconds, when Kafka is away), so it runs
+        on a thread: the window keeps drawing and answering its keys meanwhile.
+        """
+        if self._connected is not None:
+            self.topic, self.producer, self.reader, self.load_target = self._connected
+            self._connected = None
+            self.state = "loading"
+            self.status = f"Kafka {self.options.settings.bootstrap}"
+        elif now >= self.next_connect and (self._connector is None or not self._connector.is_alive()):
+            self._connector = threading.Thread(target=self._connect, name="kafka-connect", daemon=True)
+            self._connector.start()
+
+    def _connect(self) -> None:
+        settings = self.options.settings
+        reader = None
         try:
-            self.topic = ensure_match_topic(self.options.settings, self.options.match, timeout=3.0)
+            topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
+            reader = MatchReader(settings, self.options.match, "beginning")
+            target = reader.end_offset()
         except KafkaUnavailable as exc:
+            if reader is not None:
+                reader.close()
             self.status = f"{exc} (retrying)"
+            self.next_connect = time.monotonic() + RECONNECT_EVERY_S
             return
-        self.producer = ActionProducer(self.options.settings)
-        self.reader = MatchReader(self.options.settings, self.options.match, "beginning")
-        self.load_target = self.reader.end_offset()
-        self.state = "loading"
-        self.status = f"Kafka {self.options.settings.bootstrap}"
+        self._connected = (topic, ActionProducer(settings), reader, target)
 
     def send(self, action: Action | None) -> None:
         if action is None or self.producer is None:
@@ -265,9 +286,8 @@ class PlayerClient:
                             self._use_pressed = True
                         elif event.key == pygame.K_F1:
                             self._show_controls = not self._show_controls
-                if self.state == "connecting" and now >= self.next_connect:
-                    self.next_connect = now + RECONNECT_EVERY_S
-                    self.try_connect()
+                if self.state == "connecting":
+                    self.connect_in_background(now)
                 self.read_log()
                 if self.state == "joining" and self.agent.joined:
                     self.state = "playing"

@@ -89,7 +89,8 @@ class Crowd:
 
     def tick(self, elapsed_ms: float, dt_ms: float) -> None:
         world = self.replica.world
-        for member in self.members.values():
+        renewed = []
+        for pid, member in self.members.items():
             agent = member.agent
             if member.left:
                 continue
@@ -108,6 +109,11 @@ class Crowd:
             intent = member.brain.think(agent, me, world, agent.now_ms())
             for action in agent.act(intent, world, dt_ms):
                 self.send(action)
+            if agent.pid != pid:  # a spent hash chain: it joined again under a new id
+                renewed.append(pid)
+        for old in renewed:
+            member = self.members.pop(old)
+            self.members[member.agent.pid] = member
 
     def run(self, seconds: float | None, should_stop: Callable[[], bool] = lambda: False) -> None:
         """Tick at 30 Hz until every member is done, `seconds` pass, or `should_stop()`."""

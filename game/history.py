@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sqlite3
 import sys
 import time
@@ -38,6 +37,7 @@ from game.kafka import (
     add_kafka_arguments,
     settings_from_args,
 )
+from game.shutdown import StopFlag
 from game.stats import Session, parse_key
 
 DEFAULT_IDLE_SECONDS = 60.0
@@ -273,16 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sink = HistorySink(conn, int(args.idle_seconds * 1000))
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        if stopping:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = StopFlag()
     started = time.monotonic()
     try:
         # Catch up first, so stale intermediate values are never taken for idle matches.
@@ -291,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         sink.check_idle(int(time.time() * 1000))
         while (
             not args.once
-            and not stopping
+            and not stopping()
             and (args.seconds is None or time.monotonic() - started < args.seconds)
         ):
             for record in reader.poll(5_000, 0.5):

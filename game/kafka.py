@@ -79,6 +79,7 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kafka-config",
         metavar="FILE",
+        type=_readable_config,
         default=os.environ.get("KAFKA_CONFIG_FILE"),
         help="librdkafka settings, one key=value a line (e.g. security.protocol, sasl.*); "
         "default $KAFKA_CONFIG_FILE",
@@ -87,6 +88,7 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
         "-X",
         dest="kafka_overrides",
         action="append",
+        type=_override,
         default=[],
         metavar="KEY=VALUE",
         help="a librdkafka setting, as in kcat (repeatable), e.g. -X security.protocol=SASL_SSL",
@@ -109,6 +111,23 @@ def settings_from_args(args: argparse.Namespace) -> KafkaSettings:
     if any(key == "bootstrap.servers" for key, _ in pairs) and not args.bootstrap:
         bootstrap = [value for key, value in pairs if key == "bootstrap.servers"][-1]
     return KafkaSettings(bootstrap, tuple((k, v) for k, v in pairs if k != "bootstrap.servers"))
+
+
+def _override(text: str) -> str:
+    """argparse check of one -X, so a typo is one usage line, not a traceback."""
+    try:
+        parse_overrides([text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _readable_config(path: str) -> str:
+    try:
+        read_config_file(path)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return path
 
 
 def read_config_file(path: str) -> list[tuple[str, str]]:
@@ -313,7 +332,10 @@ class ActionProducer:
             self.failed += 1
             self.last_error = error.str()
             self.last_error_at = time.monotonic()
-            self._rebuild = True
+            if error.fatal() or error.retriable() or error.code() == KafkaError._MSG_TIMED_OUT:  # noqa: SLF001
+                self._rebuild = True  # a new producer can deliver it: send it again
+            else:
+                self._forget(message)  # refused for good (e.g. not authorized): report, drop
         if self._on_delivery is not None:
             self._on_delivery(error, message)
 

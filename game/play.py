@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bootstrap = settings_from_args(args).bootstrap
     common = ["--match", args.match, "--bootstrap", bootstrap]
+    if args.kafka_config:
+        common += ["--kafka-config", args.kafka_config]
     for override in args.kafka_overrides:
         common += ["-X", override]
     window = []

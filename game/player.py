@@ -275,6 +275,8 @@ class PlayerAgent:
             self.rtt_ms = self.now_ms() - sent
         me = world.players.get(self.pid)
         if isinstance(action, Join):
+            if self.joined and not outcome.applied:
+                return  # a second copy of our join (a producer re-send): we are in already
             if outcome.applied and me is not None:
                 self.joined = True
                 self.x, self.y = self._sent_x, self._sent_y = me.x, me.y

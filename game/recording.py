@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgpack
 
-from game.kafka import MatchReader, add_kafka_arguments, settings_from_args
+from game.kafka import KafkaUnavailable, MatchReader, add_kafka_arguments, settings_from_args
 from game.match import MatchReplica, new_replica
 
 Record = tuple[int, int, bytes | None, bytes | None]
@@ -40,13 +40,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     add_kafka_arguments(parser)
     args = parser.parse_args(argv)
-    reader = MatchReader(settings_from_args(args), args.match)
-    end = reader.end_offset()
+    try:
+        reader = MatchReader(settings_from_args(args), args.match)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     records: list[Record] = []
     try:
-        while len(records) < end:
-            for m in reader.poll(5_000, 1.0):
-                records.append((m.offset(), m.timestamp()[1], m.key(), m.value()))
+        end = reader.end_offset()
+        # Until the last offset: retention may have removed the start of the log.
+        while end and (not records or records[-1][0] + 1 < end):
+            batch = reader.poll(5_000, 1.0)
+            if not batch and not records and reader.end_offset() == 0:
+                break
+            records += [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in batch]
+    except KafkaUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     finally:
         reader.close()
     save_recording(args.out, records)

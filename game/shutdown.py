@@ -14,9 +14,8 @@ class StopFlag:
         signal.signal(signal.SIGTERM, self._stop)
 
     def _stop(self, *_: object) -> None:
-        if self.stopping:  # a second Ctrl+C kills at once
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
         self.stopping = True
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # so a second Ctrl+C kills at once
 
     def __call__(self) -> bool:
         return self.stopping

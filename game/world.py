@@ -244,7 +244,7 @@ class Item:
 class World:
     """A match's world. The map is chosen by the first join (it names the map it expects)."""
 
-    __slots__ = ("maps", "map", "grid", "clock", "players", "items", "next_timer", "names")
+    __slots__ = ("maps", "map", "grid", "clock", "players", "items", "next_timer", "names", "retired")
 
     def __init__(self, maps: dict[str, TileMap]) -> None:
         self.maps = maps
@@ -255,6 +255,9 @@ class World:
         self.names: dict[str, int] = {}
         self.items: list[Item] = []
         self.next_timer = _NEVER
+        # Ids that have left: never joinable again, or anyone could replay the old join and
+        # then the spent (public) tokens of that player's hash chain.
+        self.retired: set[int] = set()
 
     def copy(self) -> World:
         clone = World(self.maps)
@@ -265,6 +268,7 @@ class World:
         clone.names = dict(self.names)
         clone.items = [item.copy() for item in self.items]
         clone.next_timer = self.next_timer
+        clone.retired = set(self.retired)
         return clone
 
     def item_present(self, item: Item) -> bool:
@@ -277,6 +281,7 @@ def world_hash(world: World) -> str:
         world.map.name if world.map else "",
         [world.players[pid].state() for pid in sorted(world.players)],
         [item.available_at for item in world.items],
+        sorted(world.retired),
     )
     return hashlib.blake2b(msgpack.packb(state), digest_size=8).hexdigest()
 
@@ -364,7 +369,10 @@ def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Ou
         _set_map(world, tile_map)
     elif action.map_name != world.map.name:
         return _reject("wrong_map", events)
-    if action.pid in world.players:
+    present = world.players.get(action.pid)
+    if present is not None and action.seq <= present.seq:
+        return _reject("duplicate", events)  # the same join written twice (a producer re-send)
+    if present is not None or action.pid in world.retired:
         return _reject("pid_taken", events)
     if action.name in world.names:
         return _reject("name_taken", events)
@@ -502,6 +510,7 @@ def _use(player: Player, events: list[Event]) -> str:
 def _remove(world: World, player: Player, reason: str, events: list[Event]) -> None:
     del world.players[player.pid]
     del world.names[player.name]
+    world.retired.add(player.pid)
     events.append(Left(player.pid, player.name, reason))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from game.kafka import MATCH_NAME
 from spectator.cli import build_parser
 
 
@@ -14,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
         value = getattr(args, name)
         if value is not None and value < (1 if name == "replay" else 0):
             parser.error(f"--{name.replace('_', '-')} must be {'1' if name == 'replay' else '0'} or more")
+    if args.match is not None and not MATCH_NAME.match(args.match):
+        parser.error("--match must be 1-64 letters, digits, '-' or '_'")
     if args.replay is not None and not args.history:
         parser.error("--replay N needs --history (or use --match M --from-offset X)")
     if args.history:

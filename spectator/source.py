@@ -90,23 +90,21 @@ class LogFeed:
             records.extend(batch)
         return records
 
-    @property
-    def waiting(self) -> int:
-        return sum(len(batch) for batch in self._batches)
-
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        reader = MatchReader(quiet(self.settings), self.match, self.start_offset or "beginning")
+        reader = None
         try:
+            reader = MatchReader(quiet(self.settings), self.match, self.start_offset or "beginning")
             self._loop(reader)
         except Exception as exc:  # the window must keep running and say so, not die silently
             self.status = UNREACHABLE
             self.error = str(exc)
         finally:
-            reader.close()
+            if reader is not None:
+                reader.close()
 
     def _loop(self, reader: MatchReader) -> None:
         next_probe = 0.0

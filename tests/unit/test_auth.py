@@ -83,3 +83,11 @@ def test_a_join_cannot_take_over_a_present_player(signed):
     world, _ = signed
     outcome = apply(world, Join(7, 9, 0, "eve", 0, 0, "arena", os.urandom(8)), T0 + 10)
     assert outcome.reason == "pid_taken"
+
+
+def test_an_old_join_replayed_after_a_leave_cannot_revive_the_player(signed):
+    world, chain = signed
+    assert apply(world, Leave(7, 2, 10, chain.token(1)), T0 + 10).applied
+    replayed = Join(7, 1, 0, "ann", 0xFF0000, 0, "arena", chain.tip)
+    assert apply(world, replayed, T0 + 20).reason == "pid_taken"
+    assert apply(world, Ping(7, 2, 30, chain.token(1)), T0 + 30).reason == "not_joined"

@@ -196,7 +196,10 @@ def test_join_rejects_a_taken_name():
 def test_join_rejects_a_taken_pid():
     match = Match()
     assert match.join(1, "alice").applied
-    assert match.join(1, "bob") == Outcome(False, "pid_taken")
+    # The same join again (a producer re-send) is a duplicate; another join with that id is not.
+    assert match.join(1, "bob") == Outcome(False, "duplicate")
+    other = Join(1, 5, 0, "bob", 0x3366FF, 1_700_000_000_000, "arena")
+    assert apply(match.world, other, match.ts) == Outcome(False, "pid_taken")
     assert match.world.names == {"alice": 1}
 
 
@@ -794,7 +797,8 @@ def test_leave_removes_the_player_and_frees_the_name():
     assert 1 not in match.world.players and "alice" not in match.world.names
     assert match.ping(1) == Outcome(False, "not_joined")
     assert match.join(2, "alice").applied
-    assert match.join(1, "bob").applied  # the pid is free again too
+    # The id is retired: replaying the old join would revive the spent tokens of its chain.
+    assert match.join(1, "bob") == Outcome(False, "pid_taken")
 
 
 def test_a_dead_player_may_leave():
