@@ -85,9 +85,6 @@ class SecureBroker(LocalBroker):
         super().wait_ready(pid, began, timeout)
         grant_acls(self.bootstrap)
 
-    def admin_settings(self) -> dict[str, str]:
-        return {"bootstrap.servers": self.bootstrap, **ADMIN.client_settings()}
-
 
 def grant_acls(bootstrap: str, timeout: float = 30.0) -> None:
     """Players: read, write and create match topics. Spectators: read them only."""

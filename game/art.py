@@ -38,7 +38,6 @@ ITEM_CELL = 24
 ITEM_INDEX = {"potion": 0, "coin": 1, "fury": 5, "tombstone": 7, "sparkle": 8, "shadow": 9}
 COIN_FRAMES = 4
 FURY_FRAMES = 2
-ITEM_COUNT = 10
 
 SWING_CELL = 2 * (ATTACK_RANGE_PX + 4)
 SWING_FRAMES = 4
@@ -65,10 +64,6 @@ def _rng(*seed: int) -> random.Random:
 
 def _shade(color: tuple[int, int, int], delta: int) -> tuple[int, int, int]:
     return tuple(max(0, min(255, c + delta)) for c in color)  # type: ignore[return-value]
-
-
-def _mix(a: tuple[int, ...], b: tuple[int, ...], t: float) -> tuple[int, ...]:
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=False))
 
 
 def _supersampled(size: int) -> pygame.Surface:

@@ -39,7 +39,6 @@ MAX_RECORD_BYTES = 256
 AUTH_BYTES = 8
 
 TYPE_CODES: dict[type, int] = {Join: 1, Move: 2, Attack: 3, Pickup: 4, UseItem: 5, Ping: 6, Leave: 7}
-KIND_CODES = {cls.KIND: code for cls, code in TYPE_CODES.items()}
 _V3 = SCHEMA_VERSION << 4
 _V3_MOVE = _V3 | 2
 _PAYLOAD_LEN = {1: 4, 2: 3, 3: 1, 4: 1, 5: 0, 6: 0, 7: 0}

@@ -235,7 +235,11 @@ def list_matches(settings: KafkaSettings, timeout: float = 10.0, *, recent: bool
     topics = sorted(t for t in metadata.topics if t.startswith(TOPIC_PREFIX))
     if not topics:
         return []
-    consumer = Consumer(settings.client_config(**{"group.id": _private_group(), "enable.auto.commit": False}))
+    consumer = Consumer(
+        settings.client_config(
+            **{"group.id": _private_group(), "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+        )
+    )
     try:
         infos = []
         for topic in topics:
@@ -255,7 +259,10 @@ def _recent(consumer: Consumer, topic: str, info: MatchInfo, timeout: float) -> 
     last_ms = 0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        messages = [m for m in consumer.consume(RECENT_RECORDS, 0.2) if m.error() is None]
+        first = consumer.poll(0.2)  # returns as soon as a record is there (see MatchReader.poll)
+        if first is None:
+            continue
+        messages = [m for m in [first, *consumer.consume(RECENT_RECORDS, 0)] if m.error() is None]
         for message in messages:
             keys.add(message.key())
             last_ms = message.timestamp()[1]
@@ -495,11 +502,6 @@ class MatchReader:
                     ) from exc
                 time.sleep(0.1)
 
-    def offset_for_time(self, ms: int, timeout: float = 5.0) -> int:
-        """The first offset whose timestamp is at or after `ms` (the end if none is)."""
-        found = self._consumer.offsets_for_times([TopicPartition(self.topic, 0, ms)], timeout=timeout)[0]
-        return found.offset if found.offset >= 0 else self.end_offset(timeout)
-
     def close(self) -> None:
         self._consumer.close()
 
@@ -514,7 +516,7 @@ def _offset(start: int | str) -> int:
     raise ValueError(f"start must be 'beginning', 'end' or an offset, not {start!r}")
 
 
-# --- exactly-once read-process-write for the stats processor (issue 7) ---
+# --- exactly-once read-process-write for the stats processor ---
 
 STATS_TOPIC = "arena.stats"
 MATCH_TOPIC_PATTERN = r"^arena\.match\..*"
@@ -760,6 +762,7 @@ class CompactedTopicReader:
         try:
             metadata = self._consumer.list_topics(topic, timeout=timeout)
         except KafkaException as exc:
+            self._consumer.close()  # callers retry every few seconds: leak nothing
             raise KafkaUnavailable(settings.unreachable()) from exc
         info = metadata.topics.get(topic)
         if info is None or info.error is not None:
@@ -772,7 +775,8 @@ class CompactedTopicReader:
         self.last_error = error.str()
 
     def end_offsets(self, timeout: float = 5.0) -> dict[int, int]:
-        """Per partition, the offset a read_committed reader stops at now (last stable offset)."""
+        """Per partition, the high watermark now (a read_committed reader also waits there
+        for any transaction still open before it)."""
         ends = {}
         for p in self.partitions:
             _, high = self._consumer.get_watermark_offsets(
@@ -811,7 +815,7 @@ class CompactedTopicReader:
         self._consumer.close()
 
 
-# --- background views for windows: the stats topic's latest values, a match log's range (issue 7) ---
+# --- background views for windows: the stats topic's latest values, a match log's range ---
 
 FEED_CONNECTING, FEED_OK, FEED_ABSENT, FEED_UNREACHABLE = "connecting", "ok", "absent", "unreachable"
 
@@ -856,7 +860,8 @@ class CompactedTopicFeed:
         self._thread.start()
         return self
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def stop(self, timeout: float = 8.0) -> None:
+        # Longer than the thread's longest blocking call, so it has ended when we return.
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)

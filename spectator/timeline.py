@@ -274,6 +274,3 @@ class Timeline:
                     break
         kills.reverse()
         return kills
-
-    def deaths_of(self, pid: int) -> list[Marker]:
-        return [m for m in self.markers if m.kind == "kill" and m.other == pid]
