@@ -13,14 +13,14 @@ import random
 import sys
 import time
 
-from game.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, TILE_UNITS
+from game.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, MAX_POTIONS, TILE_UNITS
 from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
 from game.maps import DEFAULT_MAP, available_maps, tile_centre
 from game.navigate import Steering
 from game.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
 from game.shutdown import StopFlag
-from game.world import Player, World, world_hash
+from game.world import Item, Player, World, world_hash
 
 THINK_EVERY_MS = 300
 SIGHT_UNITS = 7 * TILE_UNITS
@@ -90,10 +90,10 @@ class BotBrain:
         return best
 
     @staticmethod
-    def _nearest_item(world: World, me: Player, x: int, y: int):  # noqa: ANN205
+    def _nearest_item(world: World, me: Player, x: int, y: int) -> Item | None:
         best, best_d2 = None, ITEM_SIGHT_UNITS * ITEM_SIGHT_UNITS
         for item in world.items:
-            if item.available_at > world.clock or (item.kind == "potion" and me.potions >= 3):
+            if item.available_at > world.clock or (item.kind == "potion" and me.potions >= MAX_POTIONS):
                 continue
             d2 = (item.x - x) ** 2 + (item.y - y) ** 2
             if d2 < best_d2:

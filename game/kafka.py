@@ -30,7 +30,7 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 DEFAULT_BOOTSTRAP = "localhost:9092"
 TOPIC_PREFIX = "arena.match."
@@ -195,6 +195,7 @@ def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.
     topic = topic_for(match)
     admin, metadata = _cluster_metadata(settings, timeout)
     if topic in metadata.topics:
+        _check_match_clock(admin, topic, timeout)
         return topic
     # Replicate a match three ways when the cluster can, so losing a broker loses nothing
     # (and as many ways as there are live brokers while one is down), and ask for every
@@ -212,6 +213,22 @@ def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.
                 f"could not create {topic} on {settings.bootstrap}: {exc.args[0].str()}"
             ) from exc
     return topic
+
+
+def _check_match_clock(admin: AdminClient, topic: str, timeout: float) -> None:
+    """Refuse a match topic whose timestamps the clients set: the match clock must be the
+    broker's append time, or a client could move its own timers."""
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    try:
+        configs = admin.describe_configs([resource], request_timeout=timeout)[resource].result(timeout)
+    except KafkaException:
+        return  # not allowed to look (a restricted principal): the broker's own ACLs decide
+    entry = configs.get("message.timestamp.type")
+    if entry is not None and entry.value != "LogAppendTime":
+        raise KafkaUnavailable(
+            f"{topic} uses {entry.value} timestamps, but a match's clock must be the broker's: "
+            f"set message.timestamp.type=LogAppendTime on it (kafka-configs --alter), or use another match"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,9 @@ class _Texts:
             font = self._fonts[size] = pygame.font.Font(None, size)
         return font
 
-    def get(self, text: str, color: tuple[int, int, int] = TEXT, size: int = 20, shadow: bool = False):
+    def get(
+        self, text: str, color: tuple[int, int, int] = TEXT, size: int = 20, shadow: bool = False
+    ) -> pygame.Surface:
         key = (text, color, size, shadow)
         surface = self._cache.get(key)
         if surface is None:

@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from collections import deque
+from typing import TYPE_CHECKING
 
 from game.kafka import STATS_TOPIC, KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
 from game.maps import load_map
@@ -20,6 +21,9 @@ from spectator.picker import describe_age
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
 from spectator.standings import StandingsTracker, fold_standings
+
+if TYPE_CHECKING:
+    import pygame
 
 SCOUT_PER_FRAME = 600  # records folded ahead of a replay's playhead per frame (~5 ms)
 CATCH_UP_SLICE = 2_000  # records folded between clock checks while catching up
@@ -72,7 +76,9 @@ def _print_matches(settings: KafkaSettings) -> int:
 
 
 class Spectator:
-    def __init__(self, args: argparse.Namespace, settings: KafkaSettings, match: str, screen) -> None:  # noqa: ANN001
+    def __init__(
+        self, args: argparse.Namespace, settings: KafkaSettings, match: str, screen: pygame.Surface
+    ) -> None:
         from spectator.render import Renderer
         from spectator.timeline import Timeline
 
