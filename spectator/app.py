@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from game.kafka import STATS_TOPIC, KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
 from game.maps import load_map
 from game.window import FPS, prepare_display, print_summary, save_screenshot
-from spectator.picker import describe_age
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
 from spectator.standings import StandingsTracker, fold_standings
+from spectator.text import describe_age
 
 if TYPE_CHECKING:
     import pygame

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pygame
 
 from game.kafka import KafkaSettings, KafkaUnavailable, MatchInfo, list_matches
 from game.scene import shadowed
 from game.window import FPS
+from spectator.text import describe_age
 
 REFRESH_S = 3.0
-
-
-def describe_age(last_ms: int) -> str:
-    """How long ago a match last saw a record, for a person: "live", "5 min ago", "2 days ago"."""
-    if not last_ms:
-        return "empty"
-    seconds = max(0.0, time.time() - last_ms / 1000)
-    if seconds < 10:
-        return "live"
-    for unit, size in (("day", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
-    return f"{int(seconds)} s ago"
 
 
 class _Lister:

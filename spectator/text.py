@@ -50,6 +50,20 @@ class Seen:
     name: str  # the actor's name when the record arrived
 
 
+def describe_age(last_ms: int) -> str:
+    """How long ago a match last saw a record, for a person: "live", "5 min ago", "2 days ago"."""
+    if not last_ms:
+        return "empty"
+    seconds = max(0.0, time.time() - last_ms / 1000)
+    if seconds < 10:
+        return "live"
+    for unit, size in (("day", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
+    return f"{int(seconds)} s ago"
+
+
 def run(args: argparse.Namespace) -> int:
     settings = quiet(settings_from_args(args))
     try:
@@ -79,7 +93,15 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
             return player.name if player else f"player {pid}"
 
         out = sys.stdout
-        while not (args.exit_at_end and replica.offset + 1 >= end):
+        # --to-offset ends the output there, as --exit-at-end does at the end of the log.
+        stop = end - 1 if args.exit_at_end else None
+        if args.to_offset is not None:
+            stop = args.to_offset if stop is None else min(stop, args.to_offset)
+        first = args.from_offset if args.from_offset is not None else (0 if args.from_start else end)
+        deadline = time.monotonic() + args.seconds if args.seconds is not None else None
+        while not (stop is not None and replica.offset >= stop):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
             for offset, ts, key, value in raw(reader.poll(5_000, 0.2)):
                 if start_ts is None:
                     start_ts = ts
@@ -91,7 +113,9 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
                     outcome = None
                 else:
                     outcome = replica.ingest_action(offset, ts, action)  # type: ignore[arg-type]
-                if args.from_start or offset >= end:
+                if stop is not None and offset > stop:
+                    break
+                if offset >= first:
                     seen = Seen(offset, ts, ts - start_ts, action, outcome, name)
                     lines = format_record(seen, lookup)
                     out.write("".join(line + "\n" for line in lines))

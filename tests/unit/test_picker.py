@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from spectator.picker import describe_age
+from spectator.text import describe_age
 
 
 def test_ages_read_like_a_person_would_say_them() -> None:
