@@ -6,7 +6,7 @@ events it caused) or rejected with a reason. It never raises on bad input, does 
 reads no clock but `ts`, so every reader of the same log holds the same world, which
 `world_hash` lets anyone check.
 
-For speed (a replay folds hundreds of thousands of actions a second) the world is updated
+For speed (a replay folds about a hundred thousand actions a second) the world is updated
 in place; a rejected action changes nothing but the passage of time (a signed player's
 rejected action also spends its sequence number and token), and `World.copy()` takes a
 snapshot. Time-based rules (respawns, item timers, dead clients) fire lazily when
@@ -20,7 +20,6 @@ actions batched by the network keep their real spacing, and nobody can claim the
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from hashlib import blake2b
 from math import isqrt
@@ -283,7 +282,7 @@ def world_hash(world: World) -> str:
         [item.available_at for item in world.items],
         sorted(world.retired),
     )
-    return hashlib.blake2b(msgpack.packb(state), digest_size=8).hexdigest()
+    return blake2b(msgpack.packb(state), digest_size=8).hexdigest()
 
 
 def new_world(maps: dict[str, TileMap] | TileMap) -> World:
