@@ -197,14 +197,32 @@ def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.
     if topic in metadata.topics:
         _check_match_clock(admin, topic, timeout)
         return topic
-    # Replicate a match three ways when the cluster can, so losing a broker loses nothing
-    # (and as many ways as there are live brokers while one is down), and ask for every
-    # copy but one in sync before a write counts.
-    replicas = min(3, len(metadata.brokers))
-    config = {"message.timestamp.type": "LogAppendTime", "min.insync.replicas": str(max(1, replicas - 1))}
-    future = admin.create_topics([NewTopic(topic, 1, replicas, config=config)], operation_timeout=timeout)[
-        topic
-    ]
+    _create_topic(
+        admin, settings, topic, 1, len(metadata.brokers), {"message.timestamp.type": "LogAppendTime"}, timeout
+    )
+    return topic
+
+
+def _create_topic(
+    admin: AdminClient,
+    settings: KafkaSettings,
+    topic: str,
+    partitions: int,
+    brokers: int,
+    config: dict[str, str],
+    timeout: float,
+) -> None:
+    """Create a topic (one created meanwhile by another client is fine).
+
+    Replicated three ways when the cluster can, so losing a broker loses nothing (and as
+    many ways as there are live brokers while one is down); every copy but one must be in
+    sync before a write counts.
+    """
+    replicas = min(3, brokers)
+    config = {**config, "min.insync.replicas": str(max(1, replicas - 1))}
+    future = admin.create_topics(
+        [NewTopic(topic, partitions, replicas, config=config)], operation_timeout=timeout
+    )[topic]
     try:
         future.result(timeout=timeout)
     except KafkaException as exc:
@@ -212,7 +230,6 @@ def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.
             raise KafkaUnavailable(
                 f"could not create {topic} on {settings.bootstrap}: {exc.args[0].str()}"
             ) from exc
-    return topic
 
 
 def _check_match_clock(admin: AdminClient, topic: str, timeout: float) -> None:
@@ -576,18 +593,9 @@ def ensure_compacted_topic(
     """Create a compacted topic if needed; returns its partition count (an existing one's)."""
     admin, metadata = _cluster_metadata(settings, timeout)
     if topic not in metadata.topics:
-        replicas = min(3, len(metadata.brokers))  # as for match topics
-        config = {"cleanup.policy": "compact", "min.insync.replicas": str(max(1, replicas - 1))}
-        future = admin.create_topics(
-            [NewTopic(topic, partitions, replicas, config=config)], operation_timeout=timeout
-        )[topic]
-        try:
-            future.result(timeout=timeout)
-        except KafkaException as exc:
-            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise KafkaUnavailable(
-                    f"could not create {topic} on {settings.bootstrap}: {exc.args[0].str()}"
-                ) from exc
+        _create_topic(
+            admin, settings, topic, partitions, len(metadata.brokers), {"cleanup.policy": "compact"}, timeout
+        )
         metadata = admin.list_topics(topic, timeout=timeout)
     return len(metadata.topics[topic].partitions)
 
