@@ -32,6 +32,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
+from game.match import RawRecord
+
 DEFAULT_BOOTSTRAP = "localhost:9092"
 TOPIC_PREFIX = "arena.match."
 MATCH_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -462,6 +464,10 @@ class ActionProducer:
                 return left + len(self._backlog)
 
 
+def raw_records(messages: list[Message]) -> list[RawRecord]:
+    return [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in messages]
+
+
 class MatchReader:
     """Reads one match's partition from a chosen offset; never commits, never joins a group."""
 
@@ -515,6 +521,21 @@ class MatchReader:
 
     def seek(self, offset: int | str) -> None:
         self._consumer.assign([TopicPartition(self.topic, 0, _offset(offset))])
+
+    def read_to_end(self, timeout: float = 60.0) -> list[RawRecord]:
+        """Every record from here to the end of the log as it is now.
+
+        Stops at the last offset rather than counting records, so a log whose start
+        retention removed still ends.
+        """
+        end = self.end_offset()
+        records: list[RawRecord] = []
+        deadline = time.monotonic() + timeout
+        while end and (not records or records[-1][0] + 1 < end):
+            if time.monotonic() >= deadline:
+                raise KafkaUnavailable(f"could not read {self.topic} to offset {end} in {timeout:.0f} s")
+            records += raw_records(self.poll(5_000, 1.0))
+        return records
 
     def end_offset(self, timeout: float = 5.0) -> int:
         """The offset the next record will get (the log's high watermark).

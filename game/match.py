@@ -16,6 +16,9 @@ from game.codec import Skipped, decode
 from game.maps import TileMap, available_maps, load_map
 from game.world import Outcome, World, apply, new_world, world_hash
 
+# A record as readers keep it: (offset, broker timestamp ms, key, value).
+RawRecord = tuple[int, int, bytes | None, bytes | None]
+
 
 @dataclass(slots=True)
 class DeliveryHealth:

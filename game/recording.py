@@ -14,9 +14,9 @@ from pathlib import Path
 import msgpack
 
 from game.kafka import KafkaUnavailable, MatchReader, add_kafka_arguments, settings_from_args
-from game.match import MatchReplica, new_replica
+from game.match import MatchReplica, RawRecord, new_replica
 
-Record = tuple[int, int, bytes | None, bytes | None]
+Record = RawRecord
 
 
 def load_recording(path: Path) -> list[Record]:
@@ -45,15 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    records: list[Record] = []
     try:
-        end = reader.end_offset()
-        # Until the last offset: retention may have removed the start of the log.
-        while end and (not records or records[-1][0] + 1 < end):
-            batch = reader.poll(5_000, 1.0)
-            if not batch and not records and reader.end_offset() == 0:
-                break
-            records += [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in batch]
+        records = reader.read_to_end()
     except KafkaUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,9 +14,8 @@ from dataclasses import replace
 
 from confluent_kafka import KafkaError, KafkaException
 
-from game.kafka import KafkaSettings, KafkaUnavailable, MatchReader
-
-RawRecord = tuple[int, int, bytes | None, bytes | None]  # offset, ts, key, value
+from game.kafka import KafkaSettings, KafkaUnavailable, MatchReader, raw_records
+from game.match import RawRecord
 
 BATCH = 5_000
 UNREACHABLE, NO_MATCH, OK, CONNECTING = "unreachable", "no_match", "ok", "connecting"
@@ -40,10 +39,6 @@ def triage(exc: BaseException) -> str:
     error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
     code = error.code() if isinstance(error, KafkaError) else None
     return NO_MATCH if code in _NO_MATCH_CODES else UNREACHABLE
-
-
-def raw(messages: list) -> list[RawRecord]:
-    return [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in messages]
 
 
 class LogFeed:
@@ -119,7 +114,7 @@ class LogFeed:
             if self.stop_offset is not None and self.last_offset >= self.stop_offset:
                 self._stop.wait(0.2)  # everything up to `stop` is handed over
                 continue
-            records = raw(reader.poll(BATCH, 0.05))
+            records = raw_records(reader.poll(BATCH, 0.05))
             if self.stop_offset is not None:
                 records = [r for r in records if r[0] <= self.stop_offset]
             if records:

@@ -15,9 +15,9 @@ from game.actions import Action, Attack, Join, Move, Pickup
 from game.codec import encode, record_key
 from game.constants import ATTACK_COOLDOWN_MS, ATTACK_RANGE_UNITS, PICKUP_RANGE_UNITS
 from game.maps import TileMap, load_map
+from game.match import RawRecord
 from game.world import apply, new_world
 
-RawRecord = tuple[int, int, bytes | None, bytes | None]  # offset, ts, key, value
 TICK_MS = 50
 STEP_UNITS = 110  # under the move budget's refill of 136 units per 50 ms
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
 from game.codec import Skipped, decode, to_json_dict
 from game.constants import FACING_NAMES, TILE_UNITS
-from game.kafka import KafkaSettings, MatchReader, settings_from_args
+from game.kafka import KafkaSettings, MatchReader, raw_records, settings_from_args
 from game.match import MatchReplica, new_replica
 from game.world import (
     Event,
@@ -33,7 +33,7 @@ from game.world import (
     Respawned,
     Used,
 )
-from spectator.source import NO_MATCH, READ_ERRORS, UNREACHABLE, quiet, raw, triage
+from spectator.source import NO_MATCH, READ_ERRORS, UNREACHABLE, quiet, triage
 
 Lookup = Callable[[int], str]  # player id -> name, as the world knows it now
 
@@ -102,7 +102,7 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
         while not (stop is not None and replica.offset >= stop):
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            for offset, ts, key, value in raw(reader.poll(5_000, 0.2)):
+            for offset, ts, key, value in raw_records(reader.poll(5_000, 0.2)):
                 if start_ts is None:
                     start_ts = ts
                 action = decode(value, key)

@@ -11,21 +11,17 @@ from pathlib import Path
 
 from game.codec import Skipped, decode
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
-from game.match import new_replica
+from game.match import RawRecord, new_replica
 from game.world import apply
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTESTED_ITEM = 9  # a fury gem in the middle of the arena
 
 
-def read_log(bootstrap: str, match: str) -> list:
+def read_log(bootstrap: str, match: str) -> list[RawRecord]:
     reader = MatchReader(KafkaSettings(bootstrap), match)
     try:
-        end = reader.end_offset()
-        records = []
-        while len(records) < end:
-            records.extend(reader.poll(5_000, 1.0))
-        return records
+        return reader.read_to_end()
     finally:
         reader.close()
 
@@ -64,18 +60,18 @@ def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) ->
     replica = new_replica(match_name)
     hashes_at = {}
     wanted = {s["offset"] for s in summaries.values()}
-    for message in records:
-        replica.ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
-        if message.offset() in wanted:
-            hashes_at[message.offset()] = replica.hash()
+    for offset, ts, key, value in records:
+        replica.ingest(offset, ts, key, value)
+        if offset in wanted:
+            hashes_at[offset] = replica.hash()
     for name, summary in summaries.items():
         assert summary["hash"] == hashes_at[summary["offset"]], name
         assert summary["players"] >= 1
 
     # Each player's actions are in the log exactly once, in sequence order.
     seqs: dict[int, list[int]] = defaultdict(list)
-    for message in records:
-        action = decode(message.value(), message.key())
+    for _, _, key, value in records:
+        action = decode(value, key)
         assert not isinstance(action, Skipped)
         seqs[action.pid].append(action.seq)
     for name, summary in summaries.items():
@@ -84,9 +80,9 @@ def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) ->
     # The contested item went to exactly one of the two who reached for it.
     world = new_replica(match_name).world
     applied_pickups, refused_pickups = [], []
-    for message in records:
-        action = decode(message.value(), message.key())
-        outcome = apply(world, action, message.timestamp()[1])
+    for _, ts, key, value in records:
+        action = decode(value, key)
+        outcome = apply(world, action, ts)
         if action.KIND == "pickup" and action.item == CONTESTED_ITEM:
             (applied_pickups if outcome.applied else refused_pickups).append((action.pid, outcome.reason))
     pids = {summaries["ann"]["pid"], summaries["ben"]["pid"]}

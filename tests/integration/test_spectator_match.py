@@ -24,14 +24,10 @@ def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 def read_all(bootstrap: str, match: str) -> list[tuple[int, int, bytes | None, bytes | None]]:
     reader = MatchReader(KafkaSettings(bootstrap), match)
-    records: list[tuple[int, int, bytes | None, bytes | None]] = []
     try:
-        end = reader.end_offset()
-        while len(records) < end:
-            records += [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in reader.poll(5_000, 1.0)]
+        return reader.read_to_end()
     finally:
         reader.close()
-    return records
 
 
 @pytest.fixture(scope="module")

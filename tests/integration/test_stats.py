@@ -78,11 +78,7 @@ def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
 def read_log(bootstrap: str, match: str) -> list[tuple[int, int, bytes | None, bytes | None]]:
     reader = MatchReader(KafkaSettings(bootstrap), match)
     try:
-        end = reader.end_offset()
-        records = []
-        while len(records) < end:
-            records.extend(reader.poll(5_000, 1.0))
-        return [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in records]
+        return reader.read_to_end()
     finally:
         reader.close()
 

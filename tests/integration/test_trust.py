@@ -40,10 +40,8 @@ def fold(bootstrap: str, match: str):
     reader = MatchReader(KafkaSettings(bootstrap), match)
     replica = new_replica(match)
     try:
-        end = reader.end_offset()
-        while replica.offset + 1 < end:
-            for m in reader.poll(5_000, 1.0):
-                replica.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
+        for offset, ts, key, value in reader.read_to_end():
+            replica.ingest(offset, ts, key, value)
     finally:
         reader.close()
     return replica
