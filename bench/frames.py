@@ -21,9 +21,9 @@ import time
 from typing import Any
 
 from bench.common import summarize_ms
-from game.actions import Attack, Join, Move
-from game.maps import DEFAULT_MAP, load_map
-from game.world import apply, new_world
+from game.core.actions import Attack, Join, Move
+from game.core.maps import DEFAULT_MAP, load_map
+from game.core.world import apply, new_world
 
 FRAME_MS = 1000 / 60
 STEP_UNITS = 40  # per 1/60 s frame: under the move budget (2720 units/s)
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    from game.codec import encode, record_key
+    from game.core.codec import encode, record_key
     from spectator.render import BAR_H, Renderer, View
     from spectator.timeline import Timeline
 

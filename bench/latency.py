@@ -34,11 +34,11 @@ from bench.common import (
     fresh_match,
     summarize_ms,
 )
-from game.codec import encode, record_key
+from game.agent.player import PlayerAgent
+from game.core.codec import encode, record_key
+from game.core.maps import DEFAULT_MAP
+from game.core.replica import new_replica
 from game.kafka import ActionProducer, KafkaSettings, MatchReader, ensure_match_topic
-from game.maps import DEFAULT_MAP
-from game.match import new_replica
-from game.player import PlayerAgent
 from spectator.source import BATCH as SPECTATOR_BATCH
 
 RAW_KEY = b"bench-raw"  # not a pid: match readers skip the raw records as malformed

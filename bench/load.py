@@ -31,9 +31,9 @@ from bench.common import (
     rss_mb,
 )
 from bench.latency import start_bots, stop_bots
-from game.actions import Join, Leave
+from game.core.actions import Join, Leave
+from game.core.replica import new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
-from game.match import new_replica
 
 JOIN_SPACING_S = 0.025  # game.bots joins one bot every 25 ms
 

@@ -26,10 +26,10 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from bench.common import consumer_config, fresh_match
-from game.auth import HashChain
-from game.codec import Skipped, decode, encode
+from game.core.auth import HashChain
+from game.core.codec import Skipped, decode, encode
+from game.core.replica import new_replica
 from game.kafka import KafkaSettings, MatchReader, topic_for
-from game.match import new_replica
 from spectator.synth import RawRecord, brawl
 
 

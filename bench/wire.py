@@ -15,9 +15,9 @@ from typing import Any
 
 import msgpack
 
-from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.auth import TOKEN_BYTES
-from game.codec import encode, to_json_dict
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.auth import TOKEN_BYTES
+from game.core.codec import encode, to_json_dict
 
 PID = 2**31 + 123_457
 SEQ = 10_417

@@ -6,11 +6,11 @@ import argparse
 import getpass
 import sys
 
-from game.autopilot import AutopilotError, parse_script
-from game.constants import MAX_NAME_CHARS
+from game.agent.autopilot import AutopilotError, parse_script
+from game.core.constants import MAX_NAME_CHARS
+from game.core.maps import DEFAULT_MAP, available_maps
 from game.kafka import MATCH_NAME, add_kafka_arguments, settings_from_args
-from game.maps import DEFAULT_MAP, available_maps
-from game.window import add_window_arguments, prepare_display
+from game.window.headless import add_window_arguments, prepare_display
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,7 +44,7 @@ def _default_name() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     prepare_display(args.headless)
-    from game.client import PlayerOptions, run_player  # after SDL is told which drivers to use
+    from game.window.client import PlayerOptions, run_player  # after SDL is told which drivers to use
 
     try:
         settings = settings_from_args(args)

@@ -13,14 +13,14 @@ import random
 import sys
 import time
 
-from game.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, MAX_POTIONS, TILE_UNITS
+from game.agent.navigate import Steering
+from game.agent.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
+from game.core.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, MAX_POTIONS, TILE_UNITS
+from game.core.maps import DEFAULT_MAP, available_maps, tile_centre
+from game.core.world import Item, Player, World, world_hash
 from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
-from game.maps import DEFAULT_MAP, available_maps, tile_centre
-from game.navigate import Steering
-from game.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
 from game.shutdown import StopFlag
-from game.world import Item, Player, World, world_hash
 
 THINK_EVERY_MS = 300
 SIGHT_UNITS = 7 * TILE_UNITS

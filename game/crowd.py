@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from game.codec import encode, record_key
+from game.agent.player import Intent, PlayerAgent
+from game.core.codec import encode, record_key
+from game.core.replica import MatchReplica, new_replica
+from game.core.world import Player, World
 from game.kafka import ActionProducer, KafkaSettings, KafkaUnavailable, MatchReader, ensure_match_topic
-from game.match import MatchReplica, new_replica
-from game.player import Intent, PlayerAgent
-from game.world import Player, World
 
 TICK_MS = 1000 / 30
 

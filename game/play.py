@@ -14,7 +14,7 @@ import sys
 
 from game.__main__ import main as play
 from game.kafka import add_kafka_arguments, settings_from_args
-from game.window import add_window_arguments
+from game.window.headless import add_window_arguments
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

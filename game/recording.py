@@ -13,8 +13,8 @@ from pathlib import Path
 
 import msgpack
 
+from game.core.replica import MatchReplica, RawRecord, new_replica
 from game.kafka import KafkaUnavailable, MatchReader, add_kafka_arguments, settings_from_args
-from game.match import MatchReplica, RawRecord, new_replica
 
 Record = RawRecord
 

@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from game.autopilot import Autopilot, AutopilotError
-from game.constants import FACING_NAMES
+from game.agent.autopilot import Autopilot, AutopilotError
+from game.agent.player import PALETTE, Intent, PlayerAgent
+from game.core.constants import FACING_NAMES
+from game.core.maps import load_map
+from game.core.world import Player, World, world_hash
 from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
-from game.maps import load_map
-from game.player import PALETTE, Intent, PlayerAgent
-from game.world import Player, World, world_hash
 
 
 class ScriptError(ValueError):

@@ -14,9 +14,9 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from game.core.maps import load_map
 from game.kafka import STATS_TOPIC, KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
-from game.maps import load_map
-from game.window import FPS, prepare_display, print_summary, save_screenshot
+from game.window.headless import FPS, prepare_display, print_summary, save_screenshot
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
 from spectator.standings import StandingsTracker, fold_standings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from game.history import default_db_path
 from game.kafka import STATS_TOPIC, add_kafka_arguments
-from game.window import add_window_arguments
+from game.stats.history import default_db_path
+from game.window.headless import add_window_arguments
 
 
 def parse_speed(text: str) -> float:

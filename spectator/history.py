@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from game.history import MatchRecord, list_history
 from game.kafka import KafkaUnavailable, match_log_range, settings_from_args
+from game.stats.history import MatchRecord, list_history
 
 
 def newest_first(db: Path) -> list[MatchRecord]:

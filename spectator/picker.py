@@ -7,8 +7,8 @@ import threading
 import pygame
 
 from game.kafka import KafkaSettings, KafkaUnavailable, MatchInfo, list_matches
-from game.scene import shadowed
-from game.window import FPS
+from game.window.headless import FPS
+from game.window.scene import shadowed
 from spectator.text import describe_age
 
 REFRESH_S = 3.0

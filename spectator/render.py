@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import pygame
 
-from game.constants import UNITS_PER_PX
-from game.maps import TileMap
-from game.scene import Scene, shadowed
-from game.world import World
+from game.core.constants import UNITS_PER_PX
+from game.core.maps import TileMap
+from game.core.world import World
+from game.window.scene import Scene, shadowed
 from spectator.playback import LIVE, PAUSED
 from spectator.standings import AllTimeRow, StatsView
 from spectator.timeline import Marker, Timeline

@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from confluent_kafka import KafkaError, KafkaException
 
+from game.core.replica import RawRecord
 from game.kafka import KafkaSettings, KafkaUnavailable, MatchReader, raw_records
-from game.match import RawRecord
 
 BATCH = 5_000
 UNREACHABLE, NO_MATCH, OK, CONNECTING = "unreachable", "no_match", "ok", "connecting"

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from game.codec import Skipped
+from game.core.codec import Skipped
+from game.core.replica import new_replica
 from game.kafka import FEED_ABSENT, FEED_CONNECTING, FEED_OK, CompactedTopicFeed, KafkaSettings
-from game.match import new_replica
-from game.stats import MatchStats, Standing
+from game.stats.standings import MatchStats, Standing
 from spectator.timeline import Timeline
 
 REFRESH_S = 0.5  # the scoreboard's figures change at most this often

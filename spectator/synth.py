@@ -11,12 +11,12 @@ import math
 import random
 from collections.abc import Iterator
 
-from game.actions import Action, Attack, Join, Move, Pickup
-from game.codec import encode, record_key
-from game.constants import ATTACK_COOLDOWN_MS, ATTACK_RANGE_UNITS, PICKUP_RANGE_UNITS
-from game.maps import TileMap, load_map
-from game.match import RawRecord
-from game.world import apply, new_world
+from game.core.actions import Action, Attack, Join, Move, Pickup
+from game.core.codec import encode, record_key
+from game.core.constants import ATTACK_COOLDOWN_MS, ATTACK_RANGE_UNITS, PICKUP_RANGE_UNITS
+from game.core.maps import TileMap, load_map
+from game.core.replica import RawRecord
+from game.core.world import apply, new_world
 
 TICK_MS = 50
 STEP_UNITS = 110  # under the move budget's refill of 136 units per 50 ms

@@ -16,12 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.codec import Skipped, decode, to_json_dict
-from game.constants import FACING_NAMES, TILE_UNITS
-from game.kafka import KafkaSettings, MatchReader, raw_records, settings_from_args
-from game.match import MatchReplica, new_replica
-from game.world import (
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.codec import Skipped, decode, to_json_dict
+from game.core.constants import FACING_NAMES, TILE_UNITS
+from game.core.replica import MatchReplica, new_replica
+from game.core.world import (
     Event,
     Hit,
     ItemBack,
@@ -33,6 +32,7 @@ from game.world import (
     Respawned,
     Used,
 )
+from game.kafka import KafkaSettings, MatchReader, raw_records, settings_from_args
 from spectator.source import NO_MATCH, READ_ERRORS, UNREACHABLE, quiet, triage
 
 Lookup = Callable[[int], str]  # player id -> name, as the world knows it now

@@ -13,11 +13,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from game.actions import Action
-from game.codec import Skipped, decode
-from game.maps import TileMap
-from game.match import MatchReplica, new_replica
-from game.world import Event, Joined, Killed, Left, PickedUp
+from game.core.actions import Action
+from game.core.codec import Skipped, decode
+from game.core.maps import TileMap
+from game.core.replica import MatchReplica, new_replica
+from game.core.world import Event, Joined, Killed, Left, PickedUp
 
 SNAPSHOT_EVERY = 2_000  # records between snapshots: a seek folds at most this many
 

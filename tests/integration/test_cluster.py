@@ -29,9 +29,9 @@ from confluent_kafka import Message
 
 from broker.cluster import LocalCluster
 from broker.local import DEFAULT_BASE_DIR, JAVA_MISSING, BrokerError
-from game.codec import Skipped, decode
+from game.core.codec import Skipped, decode
+from game.core.replica import MatchReplica, new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
-from game.match import MatchReplica, new_replica
 
 pytestmark = [
     pytest.mark.integration,

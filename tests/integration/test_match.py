@@ -9,10 +9,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from game.codec import Skipped, decode
+from game.core.codec import Skipped, decode
+from game.core.replica import RawRecord, new_replica
+from game.core.world import apply
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
-from game.match import RawRecord, new_replica
-from game.world import apply
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTESTED_ITEM = 9  # a fury gem in the middle of the arena

@@ -11,9 +11,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from broker.local import LocalBroker
-from game.codec import Skipped, decode
+from game.core.codec import Skipped, decode
+from game.core.replica import new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, list_matches
-from game.match import new_replica
 
 ROOT = Path(__file__).resolve().parents[2]
 

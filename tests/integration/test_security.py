@@ -14,8 +14,8 @@ from confluent_kafka import KafkaError, Producer
 
 from broker.local import DEFAULT_BASE_DIR
 from broker.secure import PLAYER, SPECTATOR, Credentials, SecureBroker, write_client_config
-from game.actions import Ping
-from game.codec import encode, record_key
+from game.core.actions import Ping
+from game.core.codec import encode, record_key
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
 
 ROOT = Path(__file__).resolve().parents[2]

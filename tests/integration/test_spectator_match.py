@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from game.codec import Skipped, decode
+from game.core.codec import Skipped, decode
+from game.core.replica import new_replica
 from game.kafka import KafkaSettings, MatchReader
-from game.match import new_replica
 from spectator.timeline import Timeline
 
 ROOT = Path(__file__).resolve().parents[2]

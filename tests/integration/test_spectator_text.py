@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from game.actions import Action, Attack, Join, Leave, Move, UseItem
-from game.codec import encode, record_key
+from game.core.actions import Action, Attack, Join, Leave, Move, UseItem
+from game.core.codec import encode, record_key
+from game.core.replica import new_replica
 from game.kafka import ActionProducer, KafkaSettings, MatchReader, ensure_match_topic
-from game.match import new_replica
 
 pytestmark = pytest.mark.integration
 

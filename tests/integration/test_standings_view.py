@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from game.history import list_history, open_db, write_session
 from game.kafka import STATS_TOPIC, CompactedTopicReader, KafkaSettings, MatchReader, ensure_match_topic
-from game.stats import Session, Standing
+from game.stats.history import list_history, open_db, write_session
+from game.stats.standings import Session, Standing
 
 ROOT = Path(__file__).resolve().parents[2]
 BOTS = ["v-01", "v-02", "v-03", "v-04"]

@@ -16,12 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from game.history import HistorySink, list_history, open_db, write_session
+from game.core.replica import new_replica
 from game.kafka import CompactedTopicReader, KafkaSettings, MatchReader, ensure_match_topic
-from game.match import new_replica
-from game.stats import (
-    Session,
-    Standing,
+from game.stats.history import HistorySink, list_history, open_db, write_session
+from game.stats.standings import Session, Standing, standings_of_log
+from game.stats.topic import (
     alltime_key,
     alltime_value,
     flag_key,
@@ -30,7 +29,6 @@ from game.stats import (
     player_key,
     player_value,
     session_key,
-    standings_of_log,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

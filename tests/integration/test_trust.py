@@ -12,10 +12,10 @@ from pathlib import Path
 import msgpack
 from confluent_kafka import Producer
 
-from game.actions import Leave, Move
-from game.codec import encode, encode_v1, record_key
+from game.core.actions import Leave, Move
+from game.core.codec import encode, encode_v1, record_key
+from game.core.replica import new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, topic_for
-from game.match import new_replica
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,8 +135,8 @@ def test_a_rebuilt_producer_resends_without_doubling_any_action(
     kafka_bootstrap: str, match_name: str
 ) -> None:
     """What a fatal idempotence error triggers: a new producer re-sends all not acknowledged."""
+    from game.agent.player import PlayerAgent
     from game.kafka import ActionProducer
-    from game.player import PlayerAgent
 
     settings = KafkaSettings(kafka_bootstrap)
     topic = ensure_match_topic(settings, match_name)

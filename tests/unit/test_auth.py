@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from game.actions import Join, Leave, Move, Ping
-from game.auth import MAX_GAP, HashChain, chain_hash, verify
-from game.maps import load_map
-from game.world import apply, new_world, world_hash
+from game.core.actions import Join, Leave, Move, Ping
+from game.core.auth import MAX_GAP, HashChain, chain_hash, verify
+from game.core.maps import load_map
+from game.core.world import apply, new_world, world_hash
 
 T0 = 1_000_000
 

@@ -10,8 +10,8 @@ import tracemalloc
 import msgpack
 import pytest
 
-from game.actions import ACTION_TYPES, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.codec import (
+from game.core.actions import ACTION_TYPES, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.codec import (
     AUTH_BYTES,
     MAX_RECORD_BYTES,
     SCHEMA_VERSION,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from game.constants import PLAYER_RADIUS_PX, TILE_PX, UNITS_PER_PX
-from game.grid import CollisionGrid
-from game.maps import available_maps, load_map, parse_map, tile_centre
+from game.core.constants import PLAYER_RADIUS_PX, TILE_PX, UNITS_PER_PX
+from game.core.grid import CollisionGrid
+from game.core.maps import available_maps, load_map, parse_map, tile_centre
 
 ARENA = load_map("arena")
 GRID = CollisionGrid.for_map(ARENA)

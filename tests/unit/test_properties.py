@@ -16,12 +16,12 @@ import msgpack
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.codec import AUTH_BYTES, Skipped, decode, encode, encode_v1, encode_v2, record_key
-from game.constants import ATTACK_COOLDOWN_MS
-from game.maps import load_map, parse_map
-from game.match import MatchReplica
-from game.world import Outcome, World, apply, new_world, world_hash
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.codec import AUTH_BYTES, Skipped, decode, encode, encode_v1, encode_v2, record_key
+from game.core.constants import ATTACK_COOLDOWN_MS
+from game.core.maps import load_map, parse_map
+from game.core.replica import MatchReplica
+from game.core.world import Outcome, World, apply, new_world, world_hash
 
 SETTINGS = settings(
     max_examples=200,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import msgpack
 
-from game.codec import decode
+from game.core.codec import decode
 from game.recording import load_recording, replay
 
 RECORDING = Path(__file__).resolve().parents[2] / "data" / "recorded" / "demo-v1-v2.msgpack"

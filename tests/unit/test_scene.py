@@ -11,12 +11,12 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from game.actions import Attack, Join, Move, Pickup  # noqa: E402
-from game.constants import TILE_PX, UNITS_PER_PX  # noqa: E402
-from game.maps import parse_map  # noqa: E402
-from game.render import HUD_HEIGHT, Hud, draw_player_frame  # noqa: E402
-from game.scene import Scene  # noqa: E402
-from game.world import apply, new_world  # noqa: E402
+from game.core.actions import Attack, Join, Move, Pickup  # noqa: E402
+from game.core.constants import TILE_PX, UNITS_PER_PX  # noqa: E402
+from game.core.maps import parse_map  # noqa: E402
+from game.core.world import apply, new_world  # noqa: E402
+from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame  # noqa: E402
+from game.window.scene import Scene  # noqa: E402
 
 # Wall border; the player spawns at S (tile 2,2), a coin sits at C (tile 6,2).
 MAP = "\n".join(
@@ -163,7 +163,7 @@ def test_dead_player_and_effects_draw_without_error(world):
     scene = Scene(world.map)
     blue = world.players[2]
     blue.alive, blue.hp, blue.respawn_at = False, 0, world.clock + 2_000
-    from game.world import ItemBack, Joined, Killed, Left, PickedUp, Respawned, Swung, Used
+    from game.core.world import ItemBack, Joined, Killed, Left, PickedUp, Respawned, Swung, Used
 
     events = [
         Swung(1, 3),

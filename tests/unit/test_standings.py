@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from game.actions import Action, Attack, Join, Leave, Pickup, Ping
-from game.codec import decode
-from game.constants import ATTACK_COOLDOWN_MS, ATTACK_DAMAGE_HP, COIN_SCORE, KILL_SCORE, PRESENCE_TIMEOUT_MS
-from game.maps import load_map, tile_centre
-from game.match import new_replica
-from game.recording import load_recording
-from game.stats import (
-    MatchStats,
-    Session,
-    Standing,
-    alltime_value,
-    parse_key,
-    partition_for,
-    player_key,
-    standings_of_log,
-    total,
+from game.core.actions import Action, Attack, Join, Leave, Pickup, Ping
+from game.core.codec import decode
+from game.core.constants import (
+    ATTACK_COOLDOWN_MS,
+    ATTACK_DAMAGE_HP,
+    COIN_SCORE,
+    KILL_SCORE,
+    PRESENCE_TIMEOUT_MS,
 )
-from game.world import Outcome, apply, new_world
+from game.core.maps import load_map, tile_centre
+from game.core.replica import new_replica
+from game.core.world import Outcome, apply, new_world
+from game.recording import load_recording
+from game.stats.standings import MatchStats, Session, Standing, standings_of_log, total
+from game.stats.topic import alltime_value, parse_key, partition_for, player_key
 
 ARENA = load_map("arena")
 OPEN_X, OPEN_Y = tile_centre(14, 5)  # open floor: 80 px free east and west

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from game.actions import Attack, Join, Move
-from game.codec import encode, record_key
-from game.match import new_replica
+from game.core.actions import Attack, Join, Move
+from game.core.codec import encode, record_key
+from game.core.replica import new_replica
 from spectator import timeline as timeline_module
 from spectator.playback import FOREVER, Playback
 from spectator.synth import RawRecord, brawl

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from game.actions import Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.constants import (
+from game.core.actions import Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.constants import (
     ATTACK_COOLDOWN_MS,
     ATTACK_DAMAGE_HP,
     ATTACK_RANGE_UNITS,
@@ -29,8 +29,8 @@ from game.constants import (
     RESPAWN_MS,
     UNITS_PER_PX,
 )
-from game.maps import load_map, tile_centre
-from game.world import (
+from game.core.maps import load_map, tile_centre
+from game.core.world import (
     APPLIED,
     Hit,
     ItemBack,

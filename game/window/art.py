@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pygame
 
-from game.constants import ATTACK_HALF_ARC_DEG, ATTACK_RANGE_PX, TILE_PX
+from game.core.constants import ATTACK_HALF_ARC_DEG, ATTACK_RANGE_PX, TILE_PX
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 SUPERSAMPLE = 3
 
 # Sheet layouts: cells are squares, laid out left to right (knights and swings: one row each).

@@ -14,10 +14,14 @@ from typing import Any
 
 import pygame
 
-from game.actions import Action
-from game.autopilot import Autopilot
-from game.codec import encode, record_key
-from game.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
+from game.agent.autopilot import Autopilot
+from game.agent.player import Intent, PlayerAgent
+from game.core.actions import Action
+from game.core.codec import encode, record_key
+from game.core.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
+from game.core.maps import TileMap
+from game.core.replica import MatchReplica, new_replica
+from game.core.world import World
 from game.kafka import (
     STATS_TOPIC,
     ActionProducer,
@@ -27,13 +31,9 @@ from game.kafka import (
     MatchReader,
     ensure_match_topic,
 )
-from game.maps import TileMap
-from game.match import MatchReplica, new_replica
-from game.player import Intent, PlayerAgent
-from game.render import HUD_HEIGHT, Hud, draw_player_frame
-from game.scene import Scene
-from game.window import FPS, print_summary, save_screenshot
-from game.world import World
+from game.window.headless import FPS, print_summary, save_screenshot
+from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame
+from game.window.scene import Scene
 
 RECONNECT_EVERY_S = 2.0
 CONTROLS_SHOWN_MS = 6_000

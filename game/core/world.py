@@ -26,9 +26,9 @@ from math import isqrt
 
 import msgpack
 
-from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.auth import TOKEN_BYTES, verify
-from game.constants import (
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.auth import TOKEN_BYTES, verify
+from game.core.constants import (
     ATTACK_COOLDOWN_MS,
     ATTACK_DAMAGE_HP,
     ATTACK_HALF_ARC_DEG,
@@ -52,8 +52,8 @@ from game.constants import (
     RESPAWN_MS,
     UNITS_PER_PX,
 )
-from game.grid import CollisionGrid
-from game.maps import TileMap
+from game.core.grid import CollisionGrid
+from game.core.maps import TileMap
 
 # Movement budget in milli-units: refills MOVE_SPEED units/ms * 1000 per ms of client time.
 _REFILL_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX

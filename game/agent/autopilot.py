@@ -11,11 +11,11 @@ a walking direction, an attack press, a forced pickup or a potion drink.
 
 from __future__ import annotations
 
-from game.constants import ATTACK_RANGE_UNITS, FACING_NAMES, FACING_VECTORS
-from game.maps import TileMap, tile_centre
-from game.navigate import Steering
-from game.player import IDLE, Intent, facing_of
-from game.world import World
+from game.agent.navigate import Steering
+from game.agent.player import IDLE, Intent, facing_of
+from game.core.constants import ATTACK_RANGE_UNITS, FACING_NAMES, FACING_VECTORS
+from game.core.maps import TileMap, tile_centre
+from game.core.world import World
 
 
 class AutopilotError(ValueError):

@@ -15,9 +15,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.auth import HashChain
-from game.constants import (
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.auth import HashChain
+from game.core.constants import (
     ATTACK_COOLDOWN_MS,
     HEARTBEAT_MS,
     MAX_HEALTH_HP,
@@ -25,8 +25,8 @@ from game.constants import (
     PICKUP_RANGE_UNITS,
     UNITS_PER_PX,
 )
-from game.grid import CollisionGrid
-from game.world import Outcome, Player, World
+from game.core.grid import CollisionGrid
+from game.core.world import Outcome, Player, World
 
 SPEED_UNITS_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX / 1000
 MOVE_SEND_INTERVAL_MS = 33  # a move record at most ~30 times a second while walking

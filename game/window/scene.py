@@ -18,22 +18,9 @@ from dataclasses import dataclass, field
 
 import pygame
 
-from game.art import (
-    GRASS_TILES,
-    KNIGHT_CELL,
-    STONE_TILES,
-    SWING_CELL,
-    SWING_FRAMES,
-    WALL_FACE_TILES,
-    WALL_TOP_TILES,
-    Art,
-    Sounds,
-    load_or_draw,
-    tinted_knight,
-)
-from game.constants import MAX_HEALTH_HP, RESPAWN_MS, TILE_PX, UNITS_PER_PX
-from game.maps import TileMap
-from game.world import (
+from game.core.constants import MAX_HEALTH_HP, RESPAWN_MS, TILE_PX, UNITS_PER_PX
+from game.core.maps import TileMap
+from game.core.world import (
     Event,
     Hit,
     ItemBack,
@@ -45,6 +32,19 @@ from game.world import (
     Swung,
     Used,
     World,
+)
+from game.window.art import (
+    GRASS_TILES,
+    KNIGHT_CELL,
+    STONE_TILES,
+    SWING_CELL,
+    SWING_FRAMES,
+    WALL_FACE_TILES,
+    WALL_TOP_TILES,
+    Art,
+    Sounds,
+    load_or_draw,
+    tinted_knight,
 )
 
 MAX_EFFECTS = 400

@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache
 from math import isqrt
 
-from game.constants import PATH_STEP_UNITS, PLAYER_RADIUS_PX, TILE_PX, UNITS_PER_PX
-from game.maps import TileMap
+from game.core.constants import PATH_STEP_UNITS, PLAYER_RADIUS_PX, TILE_PX, UNITS_PER_PX
+from game.core.maps import TileMap
 
 _SHIFT = UNITS_PER_PX.bit_length() - 1  # units -> px by shift; UNITS_PER_PX is a power of 2
 if 1 << _SHIFT != UNITS_PER_PX:

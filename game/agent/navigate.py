@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import deque
 from functools import cache
 
-from game.constants import TILE_UNITS, UNITS_PER_PX
-from game.grid import CollisionGrid
-from game.maps import TileMap, tile_centre
+from game.core.constants import TILE_UNITS, UNITS_PER_PX
+from game.core.grid import CollisionGrid
+from game.core.maps import TileMap, tile_centre
 
 ARRIVED_UNITS = 3 * UNITS_PER_PX
 

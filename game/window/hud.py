@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pygame
 
-from game.constants import MAX_HEALTH_HP, MAX_POTIONS
-from game.scene import Scene, health_color, shadowed
-from game.world import Player, World
+from game.core.constants import MAX_HEALTH_HP, MAX_POTIONS
+from game.core.world import Player, World
+from game.window.scene import Scene, health_color, shadowed
 
 HUD_HEIGHT = 56
 

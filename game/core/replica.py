@@ -11,10 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from game.actions import Action
-from game.codec import Skipped, decode
-from game.maps import TileMap, available_maps, load_map
-from game.world import Outcome, World, apply, new_world, world_hash
+from game.core.actions import Action
+from game.core.codec import Skipped, decode
+from game.core.maps import TileMap, available_maps, load_map
+from game.core.world import Outcome, World, apply, new_world, world_hash
 
 # A record as readers keep it: (offset, broker timestamp ms, key, value).
 RawRecord = tuple[int, int, bytes | None, bytes | None]

@@ -31,8 +31,8 @@ from typing import Any
 
 import msgpack
 
-from game.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.constants import MAX_NAME_CHARS
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.constants import MAX_NAME_CHARS
 
 SCHEMA_VERSION = 3
 MAX_RECORD_BYTES = 256

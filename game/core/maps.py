@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.constants import TILE_UNITS
+from game.core.constants import TILE_UNITS
 
-MAPS_DIR = Path(__file__).resolve().parent.parent / "data" / "maps"
+MAPS_DIR = Path(__file__).resolve().parents[2] / "data" / "maps"
 DEFAULT_MAP = "arena"
 
 ITEM_GLYPHS = {"P": "potion", "C": "coin", "F": "fury"}

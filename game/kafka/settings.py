@@ -1,0 +1,138 @@
+"""Kafka settings: bootstrap servers, security, librdkafka `-X key=value` overrides, from flags,
+environment or a config file, built into client configs in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import uuid
+from dataclasses import dataclass
+
+DEFAULT_BOOTSTRAP = "localhost:9092"
+MATCH_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class KafkaUnavailable(RuntimeError):
+    """Kafka cannot be reached or refused us; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSettings:
+    bootstrap: str = DEFAULT_BOOTSTRAP
+    overrides: tuple[tuple[str, str], ...] = ()  # librdkafka `-X key=value`, applied last
+
+    def client_config(self, **settings: object) -> dict[str, object]:
+        config: dict[str, object] = {"bootstrap.servers": self.bootstrap, **settings}
+        config.update(self.overrides)
+        return config
+
+    def unreachable(self) -> str:
+        return (
+            f"Kafka is not reachable at {self.bootstrap}: start one with `make broker` "
+            "(or `docker compose up -d --wait`), or pass --bootstrap HOST:PORT"
+        )
+
+
+# Security settings from the environment, for deployments that keep secrets out of argv.
+SECURITY_ENVIRONMENT = {
+    "KAFKA_SECURITY_PROTOCOL": "security.protocol",
+    "KAFKA_SASL_MECHANISM": "sasl.mechanism",
+    "KAFKA_SASL_USERNAME": "sasl.username",
+    "KAFKA_SASL_PASSWORD": "sasl.password",
+    "KAFKA_SSL_CA_LOCATION": "ssl.ca.location",
+}
+
+
+def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap",
+        help=f"Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or {DEFAULT_BOOTSTRAP})",
+    )
+    parser.add_argument(
+        "--kafka-config",
+        metavar="FILE",
+        type=_readable_config,
+        default=os.environ.get("KAFKA_CONFIG_FILE"),
+        help="librdkafka settings, one key=value a line (e.g. security.protocol, sasl.*); "
+        "default $KAFKA_CONFIG_FILE",
+    )
+    parser.add_argument(
+        "-X",
+        dest="kafka_overrides",
+        action="append",
+        type=_override,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a librdkafka setting, as in kcat (repeatable), e.g. -X security.protocol=SASL_SSL",
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> KafkaSettings:
+    """Bootstrap from --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092.
+
+    Other settings, later ones winning: the --kafka-config file, then the security
+    variables of SECURITY_ENVIRONMENT, then each -X key=value.
+    """
+    bootstrap = args.bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP
+    pairs: list[tuple[str, str]] = []
+    config_file = getattr(args, "kafka_config", None)
+    if config_file:
+        pairs += read_config_file(config_file)
+    pairs += [(key, os.environ[name]) for name, key in SECURITY_ENVIRONMENT.items() if os.environ.get(name)]
+    pairs += parse_overrides(args.kafka_overrides)
+    if any(key == "bootstrap.servers" for key, _ in pairs) and not args.bootstrap:
+        bootstrap = [value for key, value in pairs if key == "bootstrap.servers"][-1]
+    return KafkaSettings(bootstrap, tuple((k, v) for k, v in pairs if k != "bootstrap.servers"))
+
+
+def _override(text: str) -> str:
+    """argparse check of one -X, so a typo is one usage line, not a traceback."""
+    try:
+        parse_overrides([text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _readable_config(path: str) -> str:
+    try:
+        read_config_file(path)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return path
+
+
+def read_config_file(path: str) -> list[tuple[str, str]]:
+    """A properties file of librdkafka settings: key=value lines, '#' comments."""
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()  # noqa: SIM115
+    except OSError as exc:
+        raise ValueError(f"cannot read the Kafka config file {path}: {exc.strerror}") from exc
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{path}:{number}: expected key=value, got {line!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def parse_overrides(items: list[str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"-X wants KEY=VALUE, got {item!r}")
+        pairs.append((key.strip(), value))
+    return tuple(pairs)
+
+
+def private_group() -> str:
+    # Readers assign partitions themselves and never commit; a unique group id keeps them
+    # from ever sharing state or triggering rebalances with one another.
+    return f"arena-reader-{uuid.uuid4().hex[:12]}"

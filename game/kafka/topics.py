@@ -1,0 +1,208 @@
+"""Topic naming and admin: match topics (one partition, broker time), the compacted stats
+topic, and what the cluster knows of each match.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+
+from game.kafka.settings import MATCH_NAME, KafkaSettings, KafkaUnavailable, private_group
+
+TOPIC_PREFIX = "arena.match."
+
+
+def topic_for(match: str) -> str:
+    """The topic of a match: `arena.match.<match>`."""
+    if not MATCH_NAME.match(match):
+        raise ValueError(f"a match name is 1-64 letters, digits, '-' or '_', not {match!r}")
+    return TOPIC_PREFIX + match
+
+
+def match_of(topic: str) -> str | None:
+    return topic[len(TOPIC_PREFIX) :] if topic.startswith(TOPIC_PREFIX) else None
+
+
+def _cluster_metadata(settings: KafkaSettings, timeout: float) -> tuple[AdminClient, Any]:
+    """An admin client and the cluster's metadata, or one clear reason why not."""
+    errors: list[KafkaError] = []
+    admin = AdminClient(settings.client_config(error_cb=errors.append))
+    try:
+        return admin, admin.list_topics(timeout=timeout)
+    except KafkaException as exc:
+        admin.poll(0)  # error callbacks are served only from poll()
+        denied = [e for e in errors if e.code() in _AUTH_ERRORS or "SASL" in e.str() or "SSL" in e.str()]
+        if denied:
+            raise KafkaUnavailable(
+                f"Kafka at {settings.bootstrap} refused us: {denied[-1].str()}. Check the user and "
+                "password (--kafka-config, $KAFKA_SASL_USERNAME and $KAFKA_SASL_PASSWORD, or -X sasl.*)"
+            ) from exc
+        raise KafkaUnavailable(settings.unreachable()) from exc
+
+
+# KafkaError's _NAMES are librdkafka's local error codes: public, despite the underscore.
+_AUTH_ERRORS = {KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._SSL}  # noqa: SLF001
+
+
+def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
+    """Create the match's topic if needed: one partition (one order), broker append time."""
+    topic = topic_for(match)
+    admin, metadata = _cluster_metadata(settings, timeout)
+    if topic in metadata.topics:
+        _check_match_clock(admin, topic, timeout)
+        return topic
+    _create_topic(
+        admin, settings, topic, 1, len(metadata.brokers), {"message.timestamp.type": "LogAppendTime"}, timeout
+    )
+    return topic
+
+
+def _create_topic(
+    admin: AdminClient,
+    settings: KafkaSettings,
+    topic: str,
+    partitions: int,
+    brokers: int,
+    config: dict[str, str],
+    timeout: float,
+) -> None:
+    """Create a topic (one created meanwhile by another client is fine).
+
+    Replicated three ways when the cluster can, so losing a broker loses nothing (and as
+    many ways as there are live brokers while one is down); every copy but one must be in
+    sync before a write counts.
+    """
+    replicas = min(3, brokers)
+    config = {**config, "min.insync.replicas": str(max(1, replicas - 1))}
+    future = admin.create_topics(
+        [NewTopic(topic, partitions, replicas, config=config)], operation_timeout=timeout
+    )[topic]
+    try:
+        future.result(timeout=timeout)
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise KafkaUnavailable(
+                f"could not create {topic} on {settings.bootstrap}: {exc.args[0].str()}"
+            ) from exc
+
+
+def _check_match_clock(admin: AdminClient, topic: str, timeout: float) -> None:
+    """Refuse a match topic whose timestamps the clients set: the match clock must be the
+    broker's append time, or a client could move its own timers."""
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    try:
+        configs = admin.describe_configs([resource], request_timeout=timeout)[resource].result(timeout)
+    except KafkaException:
+        return  # not allowed to look (a restricted principal): the broker's own ACLs decide
+    entry = configs.get("message.timestamp.type")
+    if entry is not None and entry.value != "LogAppendTime":
+        raise KafkaUnavailable(
+            f"{topic} uses {entry.value} timestamps, but a match's clock must be the broker's: "
+            f"set message.timestamp.type=LogAppendTime on it (kafka-configs --alter), or use another match"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MatchInfo:
+    match: str
+    records: int  # end offset of its partition
+    last_ms: int = 0  # broker time of its newest record (0: empty)
+    players: int = 0  # players (record keys) seen in its newest RECENT_RECORDS records
+
+
+RECENT_RECORDS = 500
+
+
+def list_matches(settings: KafkaSettings, timeout: float = 10.0, *, recent: bool = False) -> list[MatchInfo]:
+    """The matches on the broker, with how many records each holds.
+
+    With `recent`, also when each last saw a record and how many players wrote its newest
+    RECENT_RECORDS records (the record key is the player id, so nothing is decoded).
+    """
+    _, metadata = _cluster_metadata(settings, timeout)
+    topics = sorted(t for t in metadata.topics if t.startswith(TOPIC_PREFIX))
+    if not topics:
+        return []
+    consumer = Consumer(
+        settings.client_config(
+            **{"group.id": private_group(), "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+        )
+    )
+    try:
+        infos = []
+        for topic in topics:
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout)
+            info = MatchInfo(match_of(topic) or topic, high)
+            if recent and high > 0:
+                info = _recent(consumer, topic, info, min(timeout, 2.0))
+            infos.append(info)
+        return infos
+    finally:
+        consumer.close()
+
+
+def _recent(consumer: Consumer, topic: str, info: MatchInfo, timeout: float) -> MatchInfo:
+    consumer.assign([TopicPartition(topic, 0, max(0, info.records - RECENT_RECORDS))])
+    keys: set[bytes | None] = set()
+    last_ms = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        first = consumer.poll(0.2)  # returns as soon as a record is there (see MatchReader.poll)
+        if first is None:
+            continue
+        messages = [m for m in [first, *consumer.consume(RECENT_RECORDS, 0)] if m.error() is None]
+        for message in messages:
+            keys.add(message.key())
+            last_ms = message.timestamp()[1]
+        if messages and messages[-1].offset() >= info.records - 1:
+            break
+    return replace(info, last_ms=last_ms, players=len(keys))
+
+
+STATS_TOPIC = "arena.stats"
+MATCH_TOPIC_PATTERN = r"^arena\.match\..*"
+STATS_PARTITIONS = 3
+
+
+def ensure_compacted_topic(
+    settings: KafkaSettings, topic: str, partitions: int = STATS_PARTITIONS, timeout: float = 15.0
+) -> int:
+    """Create a compacted topic if needed; returns its partition count (an existing one's)."""
+    admin, metadata = _cluster_metadata(settings, timeout)
+    if topic not in metadata.topics:
+        _create_topic(
+            admin, settings, topic, partitions, len(metadata.brokers), {"cleanup.policy": "compact"}, timeout
+        )
+        metadata = admin.list_topics(topic, timeout=timeout)
+    return len(metadata.topics[topic].partitions)
+
+
+def match_log_range(settings: KafkaSettings, match: str, timeout: float = 5.0) -> tuple[int, int] | None:
+    """(first offset the broker still holds, end offset) of a match's log; None when the topic is gone.
+
+    Retention deletes a log from its start: records below the first offset are gone for good.
+    """
+    topic = topic_for(match)
+    consumer = Consumer(
+        replace(settings, overrides=(("log_level", "0"), *settings.overrides)).client_config(
+            **{"group.id": private_group(), "enable.auto.commit": False}
+        )
+    )
+    try:
+        info = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if info is None or info.error is not None:
+            return None
+        return consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout, cached=False)
+    except KafkaException as exc:
+        raise KafkaUnavailable(settings.unreachable()) from exc
+    finally:
+        consumer.close()

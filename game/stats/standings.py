@@ -1,0 +1,338 @@
+"""Standings folded from a match's log: per player, per session, and cheat flags. Pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from game.core.actions import Action
+from game.core.constants import COIN_SCORE, KILL_SCORE
+from game.core.replica import MatchReplica, new_replica
+from game.core.world import Hit, Joined, Killed, Left, Outcome, PickedUp
+
+# Rejections a fair client practically never gets (its prediction runs the same rules), so
+# many of them point at a modified client or a replayed/forged stream.
+SUSPICIOUS_REASONS = frozenset(
+    {
+        "too_fast",
+        "through_wall",
+        "into_wall",
+        "cooldown",
+        "out_of_reach",
+        "clock_ahead",
+        "clock_backwards",
+        "duplicate",
+        "no_such_item",
+    }
+)
+DEFAULT_FLAG_THRESHOLD = 20
+EVIDENCE_CAP = 25  # the first offsets of suspicious rejections kept as evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """One player's standings (in one match, one session, or all time)."""
+
+    kills: int = 0
+    deaths: int = 0
+    score: int = 0
+    pickups: int = 0
+    coins: int = 0
+    damage_dealt: int = 0
+    rejected: tuple[tuple[str, int], ...] = ()  # (reason, count), sorted by reason
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kills": self.kills,
+            "deaths": self.deaths,
+            "score": self.score,
+            "pickups": self.pickups,
+            "coins": self.coins,
+            "damage_dealt": self.damage_dealt,
+            "rejected": dict(self.rejected),
+        }
+
+    @staticmethod
+    def from_json(value: dict[str, Any]) -> Standing:
+        return Standing(
+            value["kills"],
+            value["deaths"],
+            value["score"],
+            value["pickups"],
+            value["coins"],
+            value["damage_dealt"],
+            tuple(sorted(value["rejected"].items())),
+        )
+
+
+def total(standings: Iterable[Standing]) -> Standing:
+    """The sum of several standings (one player's matches, for all-time)."""
+    rejected: Counter[str] = Counter()
+    sums = [0] * 6
+    for s in standings:
+        for i, n in enumerate((s.kills, s.deaths, s.score, s.pickups, s.coins, s.damage_dealt)):
+            sums[i] += n
+        rejected.update(dict(s.rejected))
+    return Standing(*sums, tuple(sorted(rejected.items())))  # type: ignore[arg-type]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """A mutable standing, for folding fast; `freeze` gives the record."""
+
+    kills: int = 0
+    deaths: int = 0
+    score: int = 0
+    pickups: int = 0
+    coins: int = 0
+    damage_dealt: int = 0
+    rejected: Counter = field(default_factory=Counter)
+
+    def freeze(self) -> Standing:
+        return Standing(
+            self.kills,
+            self.deaths,
+            self.score,
+            self.pickups,
+            self.coins,
+            self.damage_dealt,
+            tuple(sorted(self.rejected.items())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A stretch of a match from a first join while nobody was present to the last leave."""
+
+    match: str
+    map_name: str
+    first_offset: int
+    first_ts: int
+    last_offset: int
+    last_ts: int
+    ended_by: str  # "left", "timeout", or "" while still open
+    players: tuple[tuple[str, Standing], ...]  # by score, then kills, then name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "match": self.match,
+            "map": self.map_name,
+            "first_offset": self.first_offset,
+            "first_ts": self.first_ts,
+            "last_offset": self.last_offset,
+            "last_ts": self.last_ts,
+            "ended_by": self.ended_by,
+            "players": {name: s.to_json() for name, s in self.players},
+        }
+
+    @staticmethod
+    def from_json(value: dict[str, Any]) -> Session:
+        return Session(
+            value["match"],
+            value["map"],
+            value["first_offset"],
+            value["first_ts"],
+            value["last_offset"],
+            value["last_ts"],
+            value["ended_by"],
+            tuple((name, Standing.from_json(s)) for name, s in value["players"].items()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A player whose suspicious rejections in a match passed the threshold."""
+
+    match: str
+    player: str
+    suspicious: int
+    reasons: tuple[tuple[str, int], ...]
+    offsets: tuple[int, ...]  # the first EVIDENCE_CAP rejected records' log offsets
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "match": self.match,
+            "player": self.player,
+            "suspicious": self.suspicious,
+            "reasons": dict(self.reasons),
+            "offsets": list(self.offsets),
+        }
+
+
+@dataclass(slots=True)
+class _OpenSession:
+    first_offset: int
+    first_ts: int
+    last_offset: int
+    last_ts: int
+    tallies: dict[str, _Tally] = field(default_factory=dict)
+
+
+def _ranked(tallies: dict[str, _Tally]) -> tuple[tuple[str, Standing], ...]:
+    frozen = [(name, t.freeze()) for name, t in tallies.items()]
+    frozen.sort(key=lambda item: (-item[1].score, -item[1].kills, item[0]))
+    return tuple(frozen)
+
+
+class MatchStats:
+    """Standings of one match, folded from (action, outcome) pairs in log order. Pure.
+
+    Players are counted by name (a pid lasts one join). A rejection is charged to the name
+    its pid joined with; rejections of pids that never joined (refused joins, strangers) are
+    counted for the match only. Each call marks what changed, for the processor to publish.
+    """
+
+    def __init__(self, match: str, flag_threshold: int = DEFAULT_FLAG_THRESHOLD) -> None:
+        self.match = match
+        self.flag_threshold = flag_threshold
+        self.players: dict[str, _Tally] = {}
+        self.names: dict[int, str] = {}  # every pid that ever joined, kept after it leaves
+        self.present: set[int] = set()
+        self.unattributed: Counter[str] = Counter()
+        self.suspicious: dict[str, tuple[Counter[str], list[int]]] = {}
+        self.map_name = ""
+        self.session: _OpenSession | None = None
+        self.finished: list[Session] = []  # sessions finished since the last `drain`
+        self.changed: set[str] = set()  # names whose standings changed since the last `drain`
+        self.flag_changed: set[str] = set()
+
+    def record(self, offset: int, ts: int, action: Action | None, outcome: Outcome | None) -> None:
+        """Fold one log record (action and outcome are None for a skipped record)."""
+        if outcome is None or action is None:
+            self._touch(offset, ts)
+            return
+        if not outcome.applied:
+            self._rejected(offset, action.pid, outcome.reason)
+        for event in outcome.events:
+            kind = type(event)
+            if kind is Hit:
+                self._tallies(event.attacker, "damage_dealt", event.damage)  # type: ignore[union-attr]
+            elif kind is Killed:
+                self._tallies(event.attacker, "kills", 1)  # type: ignore[union-attr]
+                self._tallies(event.attacker, "score", KILL_SCORE)  # type: ignore[union-attr]
+                self._tallies(event.victim, "deaths", 1)  # type: ignore[union-attr]
+            elif kind is PickedUp:
+                self._tallies(event.pid, "pickups", 1)  # type: ignore[union-attr]
+                if event.kind == "coin":  # type: ignore[union-attr]
+                    self._tallies(event.pid, "coins", 1)  # type: ignore[union-attr]
+                    self._tallies(event.pid, "score", COIN_SCORE)  # type: ignore[union-attr]
+            elif kind is Joined:
+                self._joined(offset, ts, event, getattr(action, "map_name", ""))  # type: ignore[arg-type]
+            elif kind is Left:
+                self._left(offset, ts, event)  # type: ignore[arg-type]
+        self._touch(offset, ts)
+
+    def _touch(self, offset: int, ts: int) -> None:
+        if self.session is not None:
+            self.session.last_offset = offset
+            self.session.last_ts = ts
+
+    def _joined(self, offset: int, ts: int, event: Joined, map_name: str) -> None:
+        self.names[event.pid] = event.name
+        self.present.add(event.pid)
+        self.map_name = self.map_name or map_name
+        if self.session is None:
+            self.session = _OpenSession(offset, ts, offset, ts)
+        self.session.tallies.setdefault(event.name, _Tally())
+        if event.name not in self.players:
+            self.players[event.name] = _Tally()
+            self.changed.add(event.name)
+
+    def _left(self, offset: int, ts: int, event: Left) -> None:
+        self.present.discard(event.pid)
+        session = self.session
+        if self.present or session is None:
+            return
+        # A leave action ends the session at its own record; a timeout fires when some later
+        # record passes the deadline, so that record is not part of the session.
+        if event.reason == "left":
+            session.last_offset, session.last_ts = offset, ts
+        self.finished.append(
+            Session(
+                self.match,
+                self.map_name,
+                session.first_offset,
+                session.first_ts,
+                session.last_offset,
+                session.last_ts,
+                event.reason,
+                _ranked(session.tallies),
+            )
+        )
+        self.session = None
+
+    def _tallies(self, pid: int, attr: str, n: int) -> None:
+        name = self.names[pid]
+        tally = self.players[name]
+        setattr(tally, attr, getattr(tally, attr) + n)
+        if self.session is not None:
+            session_tally = self.session.tallies[name]
+            setattr(session_tally, attr, getattr(session_tally, attr) + n)
+        self.changed.add(name)
+
+    def _rejected(self, offset: int, pid: int, reason: str) -> None:
+        name = self.names.get(pid)
+        if name is None:
+            self.unattributed[reason] += 1
+            return
+        self.players[name].rejected[reason] += 1
+        if self.session is not None and name in self.session.tallies:
+            self.session.tallies[name].rejected[reason] += 1
+        self.changed.add(name)
+        if reason in SUSPICIOUS_REASONS:
+            reasons, offsets = self.suspicious.setdefault(name, (Counter(), []))
+            reasons[reason] += 1
+            if len(offsets) < EVIDENCE_CAP:
+                offsets.append(offset)
+            if reasons.total() > self.flag_threshold:
+                self.flag_changed.add(name)
+
+    def standing(self, name: str) -> Standing:
+        return self.players[name].freeze()
+
+    def standings(self) -> dict[str, Standing]:
+        return {name: tally.freeze() for name, tally in self.players.items()}
+
+    def flag(self, name: str) -> Flag | None:
+        found = self.suspicious.get(name)
+        if found is None or found[0].total() <= self.flag_threshold:
+            return None
+        reasons, offsets = found
+        return Flag(self.match, name, reasons.total(), tuple(sorted(reasons.items())), tuple(offsets))
+
+    def open_session(self) -> Session | None:
+        s = self.session
+        if s is None:
+            return None
+        return Session(
+            self.match,
+            self.map_name,
+            s.first_offset,
+            s.first_ts,
+            s.last_offset,
+            s.last_ts,
+            "",
+            _ranked(s.tallies),
+        )
+
+    def drain(self) -> tuple[set[str], set[str], list[Session]]:
+        """What changed since the last drain: standings, flags, finished sessions."""
+        drained = self.changed, self.flag_changed, self.finished
+        self.changed, self.flag_changed, self.finished = set(), set(), []
+        return drained
+
+
+def standings_of_log(
+    match: str,
+    records: Iterable[tuple[int, int, bytes | None, bytes | None]],
+    replica: MatchReplica | None = None,
+) -> MatchStats:
+    """Fold (offset, ts, key, value) records of one match from offset 0: the reference."""
+    replica = replica if replica is not None else new_replica(match)
+    stats = MatchStats(match)
+    for offset, ts, key, value in records:
+        action, outcome = replica.read(offset, ts, key, value)
+        stats.record(offset, ts, action, outcome)
+    return stats
