@@ -15,6 +15,7 @@ import pygame
 
 from game.core.constants import UNITS_PER_PX
 from game.core.maps import TileMap
+from game.core.ranking import ranked
 from game.core.world import World
 from game.window.scene import Scene, shadowed
 from spectator.playback import LIVE, PAUSED
@@ -200,7 +201,7 @@ class Renderer:
     # --- overlays ---
 
     def _draw_scoreboard(self, world: World, highlight: int | None, stats: StatsView) -> None:
-        players = sorted(world.players.values(), key=lambda p: (-p.score, -p.kills, p.deaths, p.name))
+        players = ranked(world.players.values())
         shown = players[:SCOREBOARD_ROWS]
         key = (
             "match",

@@ -9,13 +9,16 @@ Everything here but the feed is pure.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from game.core.codec import Skipped
+from game.core.ranking import ranked
 from game.core.replica import new_replica
 from game.kafka import FEED_ABSENT, FEED_CONNECTING, FEED_OK, CompactedTopicFeed, KafkaSettings
 from game.stats.standings import MatchStats, Standing
+from game.stats.topic import alltime_standings, flagged_players, match_key, match_standings
 from spectator.timeline import Timeline
 
 REFRESH_S = 0.5  # the scoreboard's figures change at most this often
@@ -57,52 +60,30 @@ class StatsView:
     players: dict[str, MatchFigures] = field(default_factory=dict)  # this match, by name
 
 
-def _int(value: dict[str, Any], name: str) -> int:
-    found = value.get(name, 0)
-    return found if isinstance(found, int) else 0
+def alltime_rows(values: Mapping[str, Any]) -> list[AllTimeRow]:
+    """Every player's all-time standings, best first (game.core.ranking)."""
+    rows = [
+        AllTimeRow(name, s.score, s.kills, s.deaths, matches, s.damage_dealt)
+        for name, (matches, s) in alltime_standings(values).items()
+    ]
+    return ranked(rows)
 
 
-def alltime_rows(values: dict[str, Any]) -> list[AllTimeRow]:
-    """Every `alltime/player/*` value, best first (score, then kills, then name)."""
-    rows = []
-    for key, value in values.items():
-        if not key.startswith("alltime/player/") or not isinstance(value, dict):
-            continue
-        name = key[len("alltime/player/") :]
-        rows.append(
-            AllTimeRow(
-                name,
-                _int(value, "score"),
-                _int(value, "kills"),
-                _int(value, "deaths"),
-                _int(value, "matches"),
-                _int(value, "damage_dealt"),
-            )
-        )
-    rows.sort(key=lambda r: (-r.score, -r.kills, r.name))
-    return rows
-
-
-def match_figures(values: dict[str, Any], match: str) -> dict[str, MatchFigures]:
-    """The `match/<M>/player/*` values of one match, with its `match/<M>/flag/*` marks."""
-    players_prefix, flags_prefix = f"match/{match}/player/", f"match/{match}/flag/"
-    flagged = {key[len(flags_prefix) :] for key in values if key.startswith(flags_prefix)}
-    figures = {}
-    for key, value in values.items():
-        if not key.startswith(players_prefix) or not isinstance(value, dict):
-            continue
-        name = key[len(players_prefix) :]
-        rejected = value.get("rejected")
-        figures[name] = MatchFigures(
-            _int(value, "score"),
-            _int(value, "kills"),
-            _int(value, "deaths"),
-            _int(value, "coins"),
-            _int(value, "damage_dealt"),
-            sum(n for n in rejected.values() if isinstance(n, int)) if isinstance(rejected, dict) else 0,
+def match_figures(values: Mapping[str, Any], match: str) -> dict[str, MatchFigures]:
+    """The stats topic's figures of each player in one match, with its cheat flags."""
+    flagged = flagged_players(values, match)
+    return {
+        name: MatchFigures(
+            s.score,
+            s.kills,
+            s.deaths,
+            s.coins,
+            s.damage_dealt,
+            sum(n for _, n in s.rejected),
             name in flagged,
         )
-    return figures
+        for name, s in match_standings(values, match).items()
+    }
 
 
 class StandingsTracker:
@@ -132,7 +113,7 @@ class StandingsTracker:
         self._checked = now
         feed = self.feed
         values = feed.values
-        match_value = values.get(f"match/{self.match}")
+        match_value = values.get(match_key(self.match))
         note = self._note(feed.status, feed.caught_up, match_value, log_end, now)
         if (feed.version, note) == self._seen:
             return self.view

@@ -98,6 +98,7 @@ class Hit:
 class Killed:
     attacker: int
     victim: int
+    points: int = 0  # the score the attacker earned: the one place scoring happens is the reducer
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ class PickedUp:
     pid: int
     item: int
     kind: str
+    points: int = 0  # the score the player earned (a coin's worth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +463,7 @@ def _attack(world: World, player: Player, action: Attack, at: int, events: list[
             world.next_timer = min(world.next_timer, victim.respawn_at)
             player.kills += 1
             player.score += KILL_SCORE
-            events.append(Killed(player.pid, victim.pid))
+            events.append(Killed(player.pid, victim.pid, KILL_SCORE))
     return ""
 
 
@@ -477,19 +479,21 @@ def _pickup(world: World, player: Player, action: Pickup, events: list[Event]) -
     dx, dy = item.x - player.x, item.y - player.y
     if dx * dx + dy * dy > PICKUP_RANGE_UNITS * PICKUP_RANGE_UNITS:
         return "out_of_reach"
+    points = 0
     if item.kind == "potion":
         if player.potions >= MAX_POTIONS:
             return "inventory_full"
         player.potions += 1
     elif item.kind == "coin":
+        points = COIN_SCORE
         player.coins += 1
-        player.score += COIN_SCORE
+        player.score += points
     elif item.kind == "fury":
         player.fury_until = ts + FURY_MS
     item.available_at = ts + ITEM_RESPAWN_MS[item.kind]
     world.next_timer = min(world.next_timer, item.available_at)
     player.pickups += 1
-    events.append(PickedUp(player.pid, item.item_id, item.kind))
+    events.append(PickedUp(player.pid, item.item_id, item.kind, points))
     return ""
 
 

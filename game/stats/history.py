@@ -29,7 +29,7 @@ from pathlib import Path
 
 from game.core.records import Record
 from game.stats.standings import Session
-from game.stats.topic import parse_key
+from game.stats.topic import loads, parse_key, session_of
 
 DEFAULT_IDLE_SECONDS = 60.0
 
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS results (
 @dataclass(frozen=True, slots=True)
 class PlayerResult:
     player: str
-    rank: int  # 1 = best score (ties broken by kills, then name)
+    rank: int  # 1 = best, in game.core.ranking order
     kills: int
     deaths: int
     score: int
@@ -204,20 +204,24 @@ class HistorySink:
     def feed(self, record: Record) -> None:
         if record.key is None or record.value is None:
             return
-        parsed = parse_key(record.key.decode(errors="replace"))
-        if not parsed or parsed[0] not in ("session", "match"):
+        parsed = parse_key(record.key)
+        if parsed is None or parsed.kind not in ("session", "match"):
             return
         try:
-            value = json.loads(record.value)
-            if parsed[0] == "session":
-                if write_session(self.conn, Session.from_json(value)):
-                    self.written += 1
-            elif value.get("session"):
-                self.open[parsed[1]] = Session.from_json(value["session"])
-            else:
-                self.open.pop(parsed[1], None)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            value = loads(record.value)
+        except ValueError as exc:
             print(f"history: skipped {record.key!r} at {record.offset}: {exc!r}", file=sys.stderr)
+            return
+        if parsed.kind == "session":
+            session = session_of(value)
+            if session is None:
+                print(f"history: skipped {record.key!r} at {record.offset}: not a session", file=sys.stderr)
+            elif write_session(self.conn, session):
+                self.written += 1
+        elif isinstance(value, dict) and (open_session := session_of(value.get("session"))) is not None:
+            self.open[parsed.match] = open_session
+        else:
+            self.open.pop(parsed.match, None)
 
     def check_idle(self, now_ms: int) -> None:
         """Write open sessions whose last record is older than the idle limit."""

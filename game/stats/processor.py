@@ -79,6 +79,8 @@ from game.stats.topic import (
     alltime_value,
     dumps,
     flag_key,
+    flag_value,
+    loads,
     match_key,
     match_value,
     parse_key,
@@ -86,6 +88,8 @@ from game.stats.topic import (
     player_key,
     player_value,
     session_key,
+    session_value,
+    standing_of,
 )
 
 
@@ -215,16 +219,17 @@ class StatsProcessor:
         state.offset = record.offset
         if record.key is None or record.value is None:
             return
-        parsed = parse_key(record.key.decode(errors="replace"))
-        if not parsed or parsed[0] != "player":
+        parsed = parse_key(record.key)
+        if parsed is None or parsed.kind != "player":
             return  # our own all-time values, flags and match values come back here too
-        _, match, name = parsed
         try:
-            standing = Standing.from_json(json.loads(record.value))
-        except (ValueError, KeyError, TypeError, AttributeError):
+            standing = standing_of(loads(record.value))
+        except ValueError:
             return
-        state.per_player.setdefault(name, {})[match] = standing
-        state.changed.add(name)
+        if standing is None:
+            return
+        state.per_player.setdefault(parsed.name, {})[parsed.match] = standing
+        state.changed.add(parsed.name)
 
     def _alltime_outputs(self, partition: int, state: _AllTimeState) -> list[Output]:
         return [
@@ -259,7 +264,7 @@ class StatsProcessor:
                         self.stats_topic,
                         partition_for(name, self.partitions),
                         flag_key(match, name).encode(),
-                        dumps(flag.to_json()),
+                        dumps(flag_value(flag)),
                     )
                 )
         home = partition_for(match, self.partitions)
@@ -269,7 +274,7 @@ class StatsProcessor:
                     self.stats_topic,
                     home,
                     session_key(match, session.first_offset).encode(),
-                    dumps(session.to_json()),
+                    dumps(session_value(session)),
                 )
             )
         outputs.append(

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from game.core.actions import Action
-from game.core.constants import COIN_SCORE, KILL_SCORE
+from game.core.actions import Action, Join
+from game.core.ranking import ranked_by_name
 from game.core.replica import MatchReplica, new_replica
 from game.core.world import Hit, Joined, Killed, Left, Outcome, PickedUp
 
@@ -42,29 +41,6 @@ class Standing:
     coins: int = 0
     damage_dealt: int = 0
     rejected: tuple[tuple[str, int], ...] = ()  # (reason, count), sorted by reason
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kills": self.kills,
-            "deaths": self.deaths,
-            "score": self.score,
-            "pickups": self.pickups,
-            "coins": self.coins,
-            "damage_dealt": self.damage_dealt,
-            "rejected": dict(self.rejected),
-        }
-
-    @staticmethod
-    def from_json(value: dict[str, Any]) -> Standing:
-        return Standing(
-            value["kills"],
-            value["deaths"],
-            value["score"],
-            value["pickups"],
-            value["coins"],
-            value["damage_dealt"],
-            tuple(sorted(value["rejected"].items())),
-        )
 
 
 def total(standings: Iterable[Standing]) -> Standing:
@@ -113,32 +89,7 @@ class Session:
     last_offset: int
     last_ts: int
     ended_by: str  # "left", "timeout", or "" while still open
-    players: tuple[tuple[str, Standing], ...]  # by score, then kills, then name
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "match": self.match,
-            "map": self.map_name,
-            "first_offset": self.first_offset,
-            "first_ts": self.first_ts,
-            "last_offset": self.last_offset,
-            "last_ts": self.last_ts,
-            "ended_by": self.ended_by,
-            "players": {name: s.to_json() for name, s in self.players},
-        }
-
-    @staticmethod
-    def from_json(value: dict[str, Any]) -> Session:
-        return Session(
-            value["match"],
-            value["map"],
-            value["first_offset"],
-            value["first_ts"],
-            value["last_offset"],
-            value["last_ts"],
-            value["ended_by"],
-            tuple((name, Standing.from_json(s)) for name, s in value["players"].items()),
-        )
+    players: tuple[tuple[str, Standing], ...]  # best first (game.core.ranking)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +102,6 @@ class Flag:
     reasons: tuple[tuple[str, int], ...]
     offsets: tuple[int, ...]  # the first EVIDENCE_CAP rejected records' log offsets
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "match": self.match,
-            "player": self.player,
-            "suspicious": self.suspicious,
-            "reasons": dict(self.reasons),
-            "offsets": list(self.offsets),
-        }
-
 
 @dataclass(slots=True)
 class _OpenSession:
@@ -171,9 +113,7 @@ class _OpenSession:
 
 
 def _ranked(tallies: dict[str, _Tally]) -> tuple[tuple[str, Standing], ...]:
-    frozen = [(name, t.freeze()) for name, t in tallies.items()]
-    frozen.sort(key=lambda item: (-item[1].score, -item[1].kills, item[0]))
-    return tuple(frozen)
+    return tuple(ranked_by_name({name: t.freeze() for name, t in tallies.items()}))
 
 
 class MatchStats:
@@ -206,22 +146,22 @@ class MatchStats:
         if not outcome.applied:
             self._rejected(offset, action.pid, outcome.reason)
         for event in outcome.events:
-            kind = type(event)
-            if kind is Hit:
-                self._tallies(event.attacker, "damage_dealt", event.damage)  # type: ignore[union-attr]
-            elif kind is Killed:
-                self._tallies(event.attacker, "kills", 1)  # type: ignore[union-attr]
-                self._tallies(event.attacker, "score", KILL_SCORE)  # type: ignore[union-attr]
-                self._tallies(event.victim, "deaths", 1)  # type: ignore[union-attr]
-            elif kind is PickedUp:
-                self._tallies(event.pid, "pickups", 1)  # type: ignore[union-attr]
-                if event.kind == "coin":  # type: ignore[union-attr]
-                    self._tallies(event.pid, "coins", 1)  # type: ignore[union-attr]
-                    self._tallies(event.pid, "score", COIN_SCORE)  # type: ignore[union-attr]
-            elif kind is Joined:
-                self._joined(offset, ts, event, getattr(action, "map_name", ""))  # type: ignore[arg-type]
-            elif kind is Left:
-                self._left(offset, ts, event)  # type: ignore[arg-type]
+            match event:
+                case Hit(attacker=attacker, damage=damage):
+                    self._add(attacker, "damage_dealt", damage)
+                case Killed(attacker=attacker, victim=victim, points=points):
+                    self._add(attacker, "kills", 1)
+                    self._add(attacker, "score", points)
+                    self._add(victim, "deaths", 1)
+                case PickedUp(pid=pid, kind=kind, points=points):
+                    self._add(pid, "pickups", 1)
+                    self._add(pid, "score", points)
+                    if kind == "coin":
+                        self._add(pid, "coins", 1)
+                case Joined():
+                    self._joined(offset, ts, event, action.map_name if isinstance(action, Join) else "")
+                case Left():
+                    self._left(offset, ts, event)
         self._touch(offset, ts)
 
     def _touch(self, offset: int, ts: int) -> None:
@@ -263,7 +203,7 @@ class MatchStats:
         )
         self.session = None
 
-    def _tallies(self, pid: int, attr: str, n: int) -> None:
+    def _add(self, pid: int, attr: str, n: int) -> None:
         name = self.names[pid]
         tally = self.players[name]
         setattr(tally, attr, getattr(tally, attr) + n)

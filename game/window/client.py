@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from game.core.actions import Action
 from game.core.codec import encode, record_key
 from game.core.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
 from game.core.maps import TileMap
+from game.core.ranking import rank_of
 from game.core.replica import MatchReplica, new_replica
 from game.core.world import World
 from game.kafka import (
@@ -31,6 +33,7 @@ from game.kafka import (
     MatchReader,
     ensure_match_topic,
 )
+from game.stats.topic import match_standings
 from game.window.headless import FPS, print_summary, save_screenshot
 from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame
 from game.window.scene import Scene
@@ -376,27 +379,12 @@ def run_player(options: PlayerOptions) -> int:
     return PlayerClient(options).run()
 
 
-def stats_rank(values: dict[str, Any], match: str, name: str) -> tuple[int, int] | None:
-    """(rank, players) of `name` among the stats topic's `match/<M>/player/*` values, ordered as
-    the stats processor ranks a session (score, then kills, then name); None when absent."""
-    prefix = f"match/{match}/player/"
-    ranked = []
-    for key, value in values.items():
-        if key.startswith(prefix) and isinstance(value, dict):
-            score, kills = value.get("score", 0), value.get("kills", 0)
-            if isinstance(score, int) and isinstance(kills, int):
-                ranked.append((-score, -kills, key[len(prefix) :]))
-    ranked.sort()
-    for rank, (_, _, who) in enumerate(ranked, start=1):
-        if who == name:
-            return rank, len(ranked)
-    return None
+def stats_rank(values: Mapping[str, Any], match: str, name: str) -> tuple[int, int] | None:
+    """(rank, players) of `name` among the stats topic's standings of `match`; None when absent."""
+    return rank_of(name, match_standings(values, match))
 
 
 def world_rank(world: World, pid: int) -> tuple[int, int] | None:
-    """(rank, players) of `pid` among the players present, ordered as the scoreboard is."""
-    players = sorted(world.players.values(), key=lambda p: (-p.score, -p.kills, p.deaths, p.name))
-    for rank, player in enumerate(players, start=1):
-        if player.pid == pid:
-            return rank, len(players)
-    return None
+    """(rank, players) of `pid` among the players present, ordered as every scoreboard is."""
+    player = world.players.get(pid)
+    return None if player is None else rank_of(player.name, {p.name: p for p in world.players.values()})

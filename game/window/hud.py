@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pygame
 
 from game.core.constants import MAX_HEALTH_HP, MAX_POTIONS
+from game.core.ranking import ranked
 from game.core.world import Player, World
 from game.window.scene import Scene, health_color, shadowed
 
@@ -196,7 +197,7 @@ def _panel(surface: pygame.Surface, rect: pygame.Rect) -> None:
 
 
 def _draw_scoreboard(surface: pygame.Surface, world: World, me: int | None) -> None:
-    players = sorted(world.players.values(), key=lambda p: (-p.score, -p.kills, p.deaths, p.name))
+    players = ranked(world.players.values())
     rows = players[:16]
     mine = world.players.get(me) if me is not None else None
     if mine is not None and mine not in rows:

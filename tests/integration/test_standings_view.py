@@ -19,6 +19,7 @@ from typing import Any
 from game.kafka import STATS_TOPIC, CompactedTopicReader, KafkaSettings, MatchReader, ensure_match_topic
 from game.stats.history import list_history, open_db, write_session
 from game.stats.standings import Session, Standing
+from game.stats.topic import session_of
 
 ROOT = Path(__file__).resolve().parents[2]
 BOTS = ["v-01", "v-02", "v-03", "v-04"]
@@ -120,8 +121,9 @@ def test_spectator_shows_the_processors_standings_and_the_player_its_rank(
     assert screenshot.stat().st_size > 10_000
 
     # (c) The history lists the finished match, and replays it from its first offset to its last.
-    [session_value] = [v for k, v in values.items() if k.startswith(f"match/{match}/session/")]
-    session = Session.from_json(session_value)
+    [written] = [v for k, v in values.items() if k.startswith(f"match/{match}/session/")]
+    session = session_of(written)
+    assert session is not None
     db = tmp_path / "history.sqlite3"
     conn = open_db(db)
     assert write_session(conn, session)

@@ -24,11 +24,14 @@ from game.stats.topic import (
     alltime_key,
     alltime_value,
     flag_key,
+    flag_value,
     match_key,
     match_value,
     player_key,
     player_value,
     session_key,
+    session_of,
+    session_value,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,9 +96,9 @@ def expected_stats(bootstrap: str, matches: list[str]) -> dict[str, Any]:
             per_player.setdefault(name, {})[match] = standing
             flag = stats.flag(name)
             if flag is not None:
-                expected[flag_key(match, name)] = flag.to_json()
+                expected[flag_key(match, name)] = flag_value(flag)
         for session in stats.drain()[2]:
-            expected[session_key(match, session.first_offset)] = session.to_json()
+            expected[session_key(match, session.first_offset)] = session_value(session)
         expected[match_key(match)] = match_value(replica, stats)
     for name, matches_of in per_player.items():
         expected[alltime_key(name)] = alltime_value(name, matches_of)
@@ -176,7 +179,7 @@ def test_history_writes_each_finished_match_once(
     finally:
         stats.send_signal(signal.SIGTERM)
         finish(stats)
-    [session_value] = [v for k, v in expected.items() if "/session/" in k]
+    [written] = [v for k, v in expected.items() if "/session/" in k]
     db = tmp_path / "history.sqlite3"
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     runs = []
@@ -194,7 +197,8 @@ def test_history_writes_each_finished_match_once(
         runs.append(json.loads(run.stdout.strip().splitlines()[-1]))
     assert [r["written"] for r in runs] == [1, 0]
     [record] = list_history(db)
-    session = Session.from_json(session_value)
+    session = session_of(written)
+    assert session is not None
     assert (record.match, record.first_offset, record.last_offset) == (
         match,
         0,

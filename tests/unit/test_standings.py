@@ -17,8 +17,20 @@ from game.core.maps import load_map, tile_centre
 from game.core.replica import new_replica
 from game.core.world import Outcome, apply, new_world
 from game.recording import load_recording
-from game.stats.standings import MatchStats, Session, Standing, standings_of_log, total
-from game.stats.topic import alltime_value, parse_key, partition_for, player_key
+from game.stats.standings import MatchStats, Standing, standings_of_log, total
+from game.stats.topic import (
+    StatsKey,
+    alltime_value,
+    dumps,
+    loads,
+    parse_key,
+    partition_for,
+    player_key,
+    session_of,
+    session_value,
+    standing_of,
+    standing_value,
+)
 
 ARENA = load_map("arena")
 OPEN_X, OPEN_Y = tile_centre(14, 5)  # open floor: 80 px free east and west
@@ -112,7 +124,7 @@ def test_a_session_ends_when_the_last_player_leaves() -> None:
     assert (session.first_ts, session.last_ts) == (1_000, log.ts)
     assert [name for name, _ in session.players] == ["ann", "bob"]  # by score
     assert dict(session.players) == log.stats.standings()
-    assert Session.from_json(session.to_json()) == session
+    assert session_of(loads(dumps(session_value(session)))) == session
     # Standings outlive the players' presence in the world.
     assert log.world.players == {}
     assert log.stats.standing("ann").kills == 1
@@ -156,15 +168,15 @@ def test_all_time_is_the_sum_of_the_matches() -> None:
     assert (
         value["matches"] == 2 and value["kills"] == 4 and value["rejected"] == {"cooldown": 3, "too_fast": 1}
     )
-    assert Standing.from_json(a.to_json()) == a
+    assert standing_of(loads(dumps(standing_value(a)))) == a
 
 
 def test_keys_parse_back_even_with_slashes_in_names() -> None:
-    assert parse_key(player_key("m1", "a/b")) == ("player", "m1", "a/b")
-    assert parse_key("alltime/player/x/y") == ("alltime", "x/y")
-    assert parse_key("match/m1") == ("match", "m1")
-    assert parse_key("match/m1/session/12") == ("session", "m1", "12")
-    assert parse_key("something/else") == ()
+    assert parse_key(player_key("m1", "a/b")) == StatsKey("player", "m1", "a/b")
+    assert parse_key(b"alltime/player/x/y") == StatsKey("alltime", name="x/y")
+    assert parse_key("match/m1") == StatsKey("match", "m1")
+    assert parse_key("match/m1/session/12") == StatsKey("session", "m1", "12")
+    assert parse_key("something/else") is None
     assert partition_for("ann", 3) == partition_for("ann", 3) in range(3)
 
 

@@ -530,14 +530,14 @@ def test_damage_is_capped_at_the_victims_remaining_health():
     match.player(2).hp = 5
     match.tick(100)
     outcome = match.attack(1, EAST)
-    assert Hit(1, 2, 5, 0) in outcome.events and Killed(1, 2) in outcome.events
+    assert Hit(1, 2, 5, 0) in outcome.events and Killed(1, 2, KILL_SCORE) in outcome.events
     assert match.player(1).damage_dealt == 5
 
 
 def test_a_kill_credits_the_killer_and_schedules_the_respawn():
     match = duel()
     outcome = kill(match, 1, 2)
-    assert outcome.events[-2:] == (Hit(1, 2, ATTACK_DAMAGE_HP, 0), Killed(1, 2))
+    assert outcome.events[-2:] == (Hit(1, 2, ATTACK_DAMAGE_HP, 0), Killed(1, 2, KILL_SCORE))
     killer, victim = match.player(1), match.player(2)
     assert (killer.kills, killer.score, killer.deaths) == (1, KILL_SCORE, 0)
     assert (victim.alive, victim.hp, victim.deaths, victim.kills) == (False, 0, 1, 0)
@@ -623,7 +623,7 @@ def test_picking_up_a_coin_scores():
     coin = item_of("coin")
     at_item(match, 1, coin)
     match.tick(10)
-    assert match.pickup(1, coin) == Outcome(True, "", (PickedUp(1, coin, "coin"),))
+    assert match.pickup(1, coin) == Outcome(True, "", (PickedUp(1, coin, "coin", COIN_SCORE),))
     assert (match.player(1).coins, match.player(1).score) == (1, COIN_SCORE)
 
 
@@ -697,7 +697,7 @@ def test_a_contested_item_goes_to_the_first_pickup_in_log_order():
     at_item(match, 1, coin)
     at_item(match, 2, coin)
     match.tick(10)  # both records land in the same millisecond
-    assert match.pickup(2, coin) == Outcome(True, "", (PickedUp(2, coin, "coin"),))
+    assert match.pickup(2, coin) == Outcome(True, "", (PickedUp(2, coin, "coin", COIN_SCORE),))
     assert match.pickup(1, coin) == Outcome(False, "item_taken")
     assert (match.player(1).score, match.player(2).score) == (0, COIN_SCORE)
 
