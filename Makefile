@@ -11,7 +11,7 @@ WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
 DOCKER_UP = docker info >/dev/null 2>&1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv broker cluster stop play test lint fmt bench
+.PHONY: help venv broker cluster stop play check test lint types fmt bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z.\/-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,11 +42,17 @@ stop: ## stop whichever broker or cluster `make broker` or `make cluster` starte
 play: venv broker ## play: spectator + player + bots (ARGS="--headless --seconds 5")
 	$(WITH_BOOTSTRAP)$(PY) -m game.play $(ARGS)
 
+check: lint types ## every fast check (lint, types, layer rules, unit tests; no broker): well under a minute
+	$(PY) -m pytest -q tests/unit
+
 test: venv ## run the tests (starts a test broker unless KAFKA_BOOTSTRAP_SERVERS is set)
 	$(WITH_BOOTSTRAP)$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv ## ruff lint + format check
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+types: venv ## mypy on the whole tree (config in pyproject.toml)
+	$(PY) -m mypy
 
 fmt: venv ## ruff format + autofix
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .

@@ -30,6 +30,13 @@ def _report(config: pytest.Config, line: str) -> None:
         reporter.write_line(line)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration talks to a real broker: `-m "not integration"` skips it."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap(session_broker: tuple[str, LocalBroker | None]) -> str:
     return session_broker[0]
