@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from game.core.ranking import ranked_by_name
 from game.core.replica import MatchReplica
 from game.stats.standings import Flag, MatchStats, Session, Standing, total
 
@@ -159,9 +160,13 @@ def match_value(replica: MatchReplica, stats: MatchStats) -> dict[str, Any]:
 # --- values: parsed by every reader ---
 
 
+def _is_count(found: object) -> bool:
+    return isinstance(found, int) and not isinstance(found, bool)
+
+
 def _int(value: Mapping[str, Any], name: str) -> int:
     found = value.get(name, 0)
-    return found if isinstance(found, int) and not isinstance(found, bool) else 0
+    return found if _is_count(found) else 0
 
 
 def standing_of(value: object) -> Standing | None:
@@ -179,7 +184,9 @@ def standing_of(value: object) -> Standing | None:
         _int(value, "pickups"),
         _int(value, "coins"),
         _int(value, "damage_dealt"),
-        tuple(sorted((str(k), n) for k, n in reasons.items() if isinstance(n, int))),
+        tuple(
+            sorted((str(k), n) for k, n in reasons.items() if isinstance(n, int) and not isinstance(n, bool))
+        ),
     )
 
 
@@ -197,13 +204,16 @@ def session_of(value: object) -> Session | None:
             int(value["last_offset"]),
             int(value["last_ts"]),
             str(value["ended_by"]),
+            # JSON objects keep no order: the ranking puts the players back best first.
             tuple(
-                (str(name), standing)
-                for name, s in (players.items() if isinstance(players, Mapping) else ())
-                if (standing := standing_of(s)) is not None
+                ranked_by_name(
+                    (str(name), standing)
+                    for name, s in (players.items() if isinstance(players, Mapping) else ())
+                    if (standing := standing_of(s)) is not None
+                )
             ),
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
 
 
