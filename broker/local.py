@@ -266,9 +266,6 @@ class LocalBroker:
         """True when the broker answers a metadata request (as a client of it would ask)."""
         return metadata_answers(self.bootstrap, timeout)
 
-    def is_running(self) -> bool:
-        return self.pid() is not None
-
     def status(self) -> BrokerStatus:
         pid = self.pid()
         answers = pid is not None and port_accepts(self.port) and self.answers()

@@ -16,7 +16,8 @@ import time
 from game.agent.navigate import Steering
 from game.agent.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
 from game.core.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, MAX_POTIONS, TILE_UNITS
-from game.core.maps import DEFAULT_MAP, available_maps, tile_centre
+from game.core.grid import CollisionGrid
+from game.core.maps import DEFAULT_MAP, TileMap, available_maps, tile_centre
 from game.core.world import Item, Player, World, world_hash
 from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
@@ -37,7 +38,8 @@ class BotBrain:
         self.done = False
 
     def think(self, agent: PlayerAgent, me: Player | None, world: World, now_ms: float) -> Intent:
-        if me is None or not me.alive or world.map is None:
+        tile_map, grid = world.map, world.grid
+        if me is None or not me.alive or tile_map is None or grid is None:
             return IDLE
         x, y = agent.x, agent.y
         rival = self._nearest_rival(world, agent.pid, x, y)
@@ -47,35 +49,35 @@ class BotBrain:
                 return Intent(attack=True, face=facing_of(dx, dy))
         if now_ms >= self.next_think_ms:
             self.next_think_ms = now_ms + THINK_EVERY_MS * self.rng.uniform(0.7, 1.3)
-            self._decide(agent, me, world, rival)
+            self._decide(agent, me, world, tile_map, rival)
         if me.hp < MAX_HEALTH_HP // 2 and me.potions:
             return Intent(use=True, direction=self.steering.direction(x, y))
         direction = self.steering.direction(x, y)
         if direction == (0.0, 0.0):
-            self._wander(agent, world)
+            self._wander(agent, tile_map, grid)
         return Intent(direction=direction)
 
-    def _decide(self, agent: PlayerAgent, me: Player, world: World, rival: Player | None) -> None:
-        tile_map = world.map
+    def _decide(
+        self, agent: PlayerAgent, me: Player, world: World, tile_map: TileMap, rival: Player | None
+    ) -> None:
         x, y = agent.x, agent.y
         if me.hp <= FLEE_BELOW_HP and rival is not None:
             # Run to the spawn point farthest from the threat.
-            far = max(tile_map.spawns, key=lambda s: (s[0] - rival.x) ** 2 + (s[1] - rival.y) ** 2)  # type: ignore[union-attr]
-            self.steering.go_to(tile_map, x, y, *far)  # type: ignore[arg-type]
+            far = max(tile_map.spawns, key=lambda s: (s[0] - rival.x) ** 2 + (s[1] - rival.y) ** 2)
+            self.steering.go_to(tile_map, x, y, *far)
             return
         if rival is not None:
-            self.steering.go_to(tile_map, x, y, rival.x, rival.y)  # type: ignore[arg-type]
+            self.steering.go_to(tile_map, x, y, rival.x, rival.y)
             return
         item = self._nearest_item(world, me, x, y)
         if item is not None:
-            self.steering.go_to(tile_map, x, y, item.x, item.y)  # type: ignore[arg-type]
+            self.steering.go_to(tile_map, x, y, item.x, item.y)
 
-    def _wander(self, agent: PlayerAgent, world: World) -> None:
-        tile_map = world.map
+    def _wander(self, agent: PlayerAgent, tile_map: TileMap, grid: CollisionGrid) -> None:
         for _ in range(8):
-            tx, ty = self.rng.randrange(tile_map.width), self.rng.randrange(tile_map.height)  # type: ignore[union-attr]
-            if not world.grid.blocked(*tile_centre(tx, ty)):  # type: ignore[union-attr]
-                self.steering.go_to(tile_map, agent.x, agent.y, *tile_centre(tx, ty))  # type: ignore[arg-type]
+            tx, ty = self.rng.randrange(tile_map.width), self.rng.randrange(tile_map.height)
+            if not grid.blocked(*tile_centre(tx, ty)):
+                self.steering.go_to(tile_map, agent.x, agent.y, *tile_centre(tx, ty))
                 return
 
     @staticmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pygame
 
@@ -69,7 +69,6 @@ class View:
     fps: float = 0.0
     delays: tuple[float, float] | None = None  # append -> screen p50, p95 (ms)
     follow_name: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
     stats: StatsView | None = None  # the stats processor's figures (None: not asked for)
     alltime: bool = False  # the scoreboard shows all-time standings instead of the match
 
@@ -367,7 +366,6 @@ class Renderer:
             player = world.players.get(pid)
             name = player.name if player else f"#{pid}"
             lines.append(f"  {name}: seq {health.last_seq}  gaps {health.gaps}  repeats {health.repeats}")
-        lines += [f"{k}: {v}" for k, v in view.extra.items()]
         surfaces = [self.text(line, TEXT, 16) for line in lines]
         width = max(s.get_width() for s in surfaces) + 16
         rect = pygame.Rect(10, 170, width, 16 * len(surfaces) + 12)

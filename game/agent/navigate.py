@@ -49,10 +49,10 @@ def find_path(tile_map: TileMap, start: tuple[int, int], goal: tuple[int, int]) 
     if goal not in came:
         return []
     path = []
-    tile: tuple[int, int] | None = goal
-    while tile is not None and tile != start:
-        path.append(tile_centre(*tile))
-        tile = came[tile]
+    back: tuple[int, int] | None = goal
+    while back is not None and back != start:
+        path.append(tile_centre(*back))
+        back = came[back]
     path.reverse()
     return path
 

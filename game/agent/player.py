@@ -95,7 +95,7 @@ class PlayerAgent:
         self._sent_x = 0
         self._sent_y = 0
         self._sent_facing = 4
-        self.move_interval_ms = MOVE_SEND_INTERVAL_MS
+        self.move_interval_ms: float = MOVE_SEND_INTERVAL_MS
         self._resync = False
 
     def act(self, intent: Intent, world: World, dt_ms: float) -> list[Action]:
@@ -115,14 +115,17 @@ class PlayerAgent:
                 self.snap_to(me)
         else:
             grid = world.grid
-            before = (self.x, self.y)
-            self.walk(grid, intent.direction, dt_ms, me)  # type: ignore[arg-type]
-            if (self.x, self.y) != before and not grid.path_clear(self._sent_x, self._sent_y, self.x, self.y):  # type: ignore[union-attr]
-                # Rounding a corner: report the corner first, the log checks straight lines.
-                after = (self.x, self.y)
-                self.x, self.y = before
-                out.append(self.move_if_due(force=True))
-                self.x, self.y = after
+            if grid is not None:  # None until a join sets the map: nobody can walk yet
+                before = (self.x, self.y)
+                self.walk(grid, intent.direction, dt_ms, me)
+                if (self.x, self.y) != before and not grid.path_clear(
+                    self._sent_x, self._sent_y, self.x, self.y
+                ):
+                    # Rounding a corner: report the corner first, the log checks straight lines.
+                    after = (self.x, self.y)
+                    self.x, self.y = before
+                    out.append(self.move_if_due(force=True))
+                    self.x, self.y = after
             out.append(self.move_if_due())
         alive = me is not None and me.alive
         if intent.attack and alive:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, final
 
 import msgpack
 
@@ -50,6 +50,7 @@ _MAX_POS = 2**16 - 1
 _MAX_EPOCH_MS = 2**45
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """A record that is not a valid action, and why."""
@@ -90,16 +91,17 @@ def _new_move(pid: int, seq: int, t: int, x: int, y: int, facing: int, auth: byt
 
 def encode(action: Action) -> bytes:
     """Pack an action as a current (version 3) record."""
-    code = TYPE_CODES[type(action)]
-    head: list[Any] = [_V3 | code, action.pid, action.seq, action.t]
-    if code == 2:
-        head += (action.x, action.y, action.facing)  # type: ignore[union-attr]
-    elif code == 3:
-        head.append(action.facing)  # type: ignore[union-attr]
-    elif code == 4:
-        head.append(action.item)  # type: ignore[union-attr]
-    elif code == 1:
-        head += (action.name, action.color, action.epoch_ms, action.map_name)  # type: ignore[union-attr]
+    head: list[Any] = [_V3 | TYPE_CODES[type(action)], action.pid, action.seq, action.t]
+    # `type(action) is ...`, not `match`: class patterns make encoding 12 % slower (30 % with
+    # keyword patterns), and mypy narrows each branch all the same.
+    if type(action) is Move:
+        head += (action.x, action.y, action.facing)
+    elif type(action) is Attack:
+        head.append(action.facing)
+    elif type(action) is Pickup:
+        head.append(action.item)
+    elif type(action) is Join:
+        head += (action.name, action.color, action.epoch_ms, action.map_name)
     if action.auth:
         head.append(action.auth)
     return _packer.pack(head)
@@ -147,7 +149,7 @@ def decode(value: bytes | None, key: bytes | None = None) -> Action | Skipped:
             return MALFORMED
     except (IndexError, TypeError, ValueError, KeyError, OverflowError):
         return BAD_FIELD
-    if type(action) is Skipped:
+    if type(action) is Skipped:  # final, so mypy knows an action follows
         return action
     if key is not None and key != b"%d" % action.pid:
         return KEY_MISMATCH
@@ -260,9 +262,9 @@ _V1_FACINGS = {
 
 
 def _px_to_units(value: object) -> int:
-    if type(value) not in (int, float) or not math.isfinite(value):  # type: ignore[arg-type]
-        raise ValueError(value)
-    return _int(round(value * 16), 0, _MAX_POS)  # type: ignore[operator]
+    if (type(value) is int or type(value) is float) and math.isfinite(value):
+        return _int(round(value * 16), 0, _MAX_POS)
+    raise ValueError(value)
 
 
 def _from_v1(obj: dict) -> Action | Skipped:
@@ -305,35 +307,26 @@ def encode_v1(action: Action) -> bytes:
     """Pack an action in the old version 1 format (kept to build and test old recordings)."""
     base: dict[str, Any] = {"v": 1, "player": action.pid, "seq": action.seq, "t": action.t}
     facing_names = list(_V1_FACINGS)
-    if isinstance(action, Move):
-        base |= {
-            "type": "move",
-            "x": action.x / 16,
-            "y": action.y / 16,
-            "dir": facing_names[action.facing],
-        }
-    elif isinstance(action, Attack):
-        base |= {"type": "attack", "dir": facing_names[action.facing]}
-    elif isinstance(action, Pickup):
-        base |= {"type": "collect", "item": action.item}
-    elif isinstance(action, UseItem):
-        base |= {"type": "use"}
-    elif isinstance(action, Join):
-        base |= {
-            "type": "join",
-            "name": action.name,
-            "color": f"#{action.color:06x}",
-            "epoch_ms": action.epoch_ms,
-        }
-    elif isinstance(action, Leave):
-        base |= {"type": "leave"}
-    else:
-        raise ValueError(f"version 1 has no {action.KIND} action")
+    match action:
+        case Move(x=x, y=y, facing=facing):
+            base |= {"type": "move", "x": x / 16, "y": y / 16, "dir": facing_names[facing]}
+        case Attack(facing=facing):
+            base |= {"type": "attack", "dir": facing_names[facing]}
+        case Pickup(item=item):
+            base |= {"type": "collect", "item": item}
+        case UseItem():
+            base |= {"type": "use"}
+        case Join(name=name, color=color, epoch_ms=epoch_ms):
+            base |= {"type": "join", "name": name, "color": f"#{color:06x}", "epoch_ms": epoch_ms}
+        case Leave():
+            base |= {"type": "leave"}
+        case Ping():
+            raise ValueError(f"version 1 has no {action.KIND} action")
     return msgpack.packb(base)
 
 
 def to_json_dict(action: Action) -> dict[str, Any]:
     """The action as plain JSON-friendly fields (for --jsonl and the wire-size benchmark)."""
-    fields = {name: getattr(action, name) for name in action.__slots__}  # type: ignore[union-attr]
+    fields = {name: getattr(action, name) for name in action.__slots__}
     fields["auth"] = fields["auth"].hex()
     return {"type": action.KIND, **fields}

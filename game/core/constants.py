@@ -11,7 +11,6 @@ TILE_PX = 32
 TILE_UNITS = TILE_PX * UNITS_PER_PX
 
 PLAYER_RADIUS_PX = 11
-PLAYER_RADIUS_UNITS = PLAYER_RADIUS_PX * UNITS_PER_PX
 
 MOVE_SPEED_PX_S = 170
 # Movement is checked against a budget that refills at the move speed and can bank this

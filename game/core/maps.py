@@ -38,10 +38,6 @@ class TileMap:
     def width_units(self) -> int:
         return self.width * TILE_UNITS
 
-    @property
-    def height_units(self) -> int:
-        return self.height * TILE_UNITS
-
     def is_wall(self, tx: int, ty: int) -> bool:
         if tx < 0 or ty < 0 or tx >= self.width or ty >= self.height:
             return True

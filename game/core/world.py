@@ -305,9 +305,10 @@ def apply(world: World, action: Action, ts: int) -> Outcome:
         if ts >= world.next_timer:
             events = _fire_timers(world)
     ts = world.clock  # LogAppendTime never goes back; if a record claims so, use the clock
-    kind = type(action)
-    if kind is Join:
-        return _join(world, action, ts, events)  # type: ignore[arg-type]
+    # Dispatch on `type(action) is ...`, not `match`: class patterns cost 5 % of the replay
+    # fold here (an isinstance check per case), and mypy narrows each branch all the same.
+    if type(action) is Join:
+        return _join(world, action, ts, events)
     player = world.players.get(action.pid)
     if player is None:
         return _reject("not_joined", events)
@@ -327,19 +328,19 @@ def apply(world: World, action: Action, ts: int) -> Outcome:
     if at < player.last_at:
         return _spend(player, action, "clock_backwards", events)
 
-    if kind is Move:
-        reason = _move(world, player, action, at)  # type: ignore[arg-type]
-    elif kind is Attack:
-        if not 0 <= action.facing <= 7:  # type: ignore[union-attr]
+    if type(action) is Move:
+        reason = _move(world, player, action, at)
+    elif type(action) is Attack:
+        if not 0 <= action.facing <= 7:
             return _reject("bad_action", events)  # only a hand-built action; the codec checks
-        reason = _attack(world, player, action, at, events := events or [])  # type: ignore[arg-type]
-    elif kind is Pickup:
-        reason = _pickup(world, player, action, events := events or [])  # type: ignore[arg-type]
-    elif kind is UseItem:
+        reason = _attack(world, player, action, at, events := events or [])
+    elif type(action) is Pickup:
+        reason = _pickup(world, player, action, events := events or [])
+    elif type(action) is UseItem:
         reason = _use(player, events := events or [])
-    elif kind is Ping:
+    elif type(action) is Ping:
         reason = ""
-    elif kind is Leave:
+    elif type(action) is Leave:
         _remove(world, player, "left", events := events or [])
         return Outcome(True, "", tuple(events))
     else:
@@ -400,11 +401,13 @@ def _move(world: World, player: Player, action: Move, at: int) -> str:
     if not player.alive:
         return "dead"
     grid = world.grid
+    if grid is None:  # never: a player exists only once a join has set the map
+        return "no_map"
     x, y = action.x, action.y
     # CollisionGrid.blocked, inlined: this line runs for every move of every replay.
     px, py = x >> _UNIT_SHIFT, y >> _UNIT_SHIFT
-    width = grid.width_px  # type: ignore[union-attr]
-    if px >= width or py >= grid.height_px or grid.cells[py * width + px] == 1:  # type: ignore[union-attr]
+    width = grid.width_px
+    if px >= width or py >= grid.height_px or grid.cells[py * width + px] == 1:
         return "into_wall"
     dx, dy = x - player.x, y - player.y
     if dx or dy:
@@ -412,9 +415,7 @@ def _move(world: World, player: Player, action: Move, at: int) -> str:
         # and that was just checked: skip the walk along it (most moves are this short).
         if (
             dx >= PATH_STEP_UNITS or -dx >= PATH_STEP_UNITS or dy >= PATH_STEP_UNITS or -dy >= PATH_STEP_UNITS
-        ) and (
-            not grid.path_clear(player.x, player.y, x, y)  # type: ignore[union-attr]
-        ):
+        ) and not grid.path_clear(player.x, player.y, x, y):
             return "through_wall"
         budget = player.budget + (at - player.budget_at) * _REFILL_PER_MS
         if budget > _BUDGET_CAP:
@@ -555,7 +556,9 @@ def _respawn(world: World, player: Player, events: list[Event]) -> None:
 
 def _spawn_point(world: World, player: Player) -> tuple[int, int]:
     """The spawn point farthest from every living rival; ties go round-robin by player."""
-    spawns = world.map.spawns  # type: ignore[union-attr]
+    if world.map is None:  # never: a player exists only once a join has set the map
+        return 0, 0
+    spawns = world.map.spawns
     rivals = [(p.x, p.y) for p in world.players.values() if p.alive and p is not player]
     start = (player.pid + player.deaths) % len(spawns)
     best, best_room = spawns[start], -1

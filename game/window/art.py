@@ -63,7 +63,8 @@ def _rng(*seed: int) -> random.Random:
 
 
 def _shade(color: tuple[int, int, int], delta: int) -> tuple[int, int, int]:
-    return tuple(max(0, min(255, c + delta)) for c in color)  # type: ignore[return-value]
+    r, g, b = color
+    return max(0, min(255, r + delta)), max(0, min(255, g + delta)), max(0, min(255, b + delta))
 
 
 def _supersampled(size: int) -> pygame.Surface:
@@ -525,8 +526,7 @@ class Sounds:
     def __init__(self) -> None:
         self._sounds: dict[str, pygame.mixer.Sound] = {}
         try:
-            if not pygame.mixer.get_init():
-                pygame.mixer.init(SAMPLE_RATE, -16, 1, 512)
+            pygame.mixer.init(SAMPLE_RATE, -16, 1, 512)  # does nothing when already started
             frequency, _, channels = pygame.mixer.get_init()
             for name, make in SOUNDS.items():
                 path = ASSETS_DIR / f"{name}.wav"

@@ -119,7 +119,7 @@ def _draw_bar(
     world: World,
     me: Player | None,
     hud: Hud,
-):
+) -> None:
     screen.fill(HUD_BG, bar)
     screen.fill(HUD_EDGE, (bar.x, bar.y, bar.w, 2))
     top = bar.y + 8

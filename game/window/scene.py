@@ -28,6 +28,7 @@ from game.core.world import (
     Killed,
     Left,
     PickedUp,
+    Player,
     Respawned,
     Swung,
     Used,
@@ -62,6 +63,7 @@ HIGHLIGHT_COLOR = (255, 226, 90)
 LABEL_FONT_PX = 16
 FLOAT_FONT_PX = 20
 GRASS_LEVEL = 0.58
+Positions = Mapping[int, tuple[float, float]]  # pid -> where to draw it (px), between ticks
 # Plain flagstones three times as often as the cracked one (the last variant).
 _STONE_WEIGHTED = STONE_TILES[:-1] * 3 + STONE_TILES[-1:]
 
@@ -126,59 +128,48 @@ class Scene:
 
     def on_events(self, events: Iterable[Event], now_ms: float, world: World) -> None:
         for event in events:
-            kind = type(event)
-            if kind is Swung:
-                self._add("swing", now_ms, SWING_MS, event.pid, world, facing=event.facing)
-                self._sound("swing", event.pid)
-            elif kind is Hit:
-                self._flashes[event.victim] = now_ms
-                fury = event.damage > 20
-                color = (255, 170, 40) if fury else (255, 90, 80)
-                self._add(
-                    "float",
-                    now_ms,
-                    FLOAT_MS,
-                    event.victim,
-                    world,
-                    color=color,
-                    text=f"-{event.damage}",
-                )
-                self._sound("hit", event.victim, event.attacker)
-            elif kind is Killed:
-                victim = world.players.get(event.victim)
-                color = _rgb(victim.color) if victim else (255, 255, 255)
-                effect = self._add("burst", now_ms, BURST_MS, event.victim, world, color=color)
-                effect.pid = None  # the burst stays where the victim fell
-                effect.particles = _particles(event.victim, now_ms)
-                self._sound("death", event.victim, event.attacker)
-            elif kind is Respawned or kind is Joined:
-                player = world.players.get(event.pid)
-                color = _rgb(player.color) if player else (255, 255, 255)
-                self._add("ring", now_ms, RING_MS, event.pid, world, color=color)
-            elif kind is Left:
-                effect = self._add("burst", now_ms, BURST_MS, event.pid, world, color=(170, 170, 180))
-                effect.pid = None
-                effect.particles = _particles(event.pid, now_ms)
-                self._last_pos.pop(event.pid, None)
-            elif kind is PickedUp:
-                item = world.items[event.item] if event.item < len(world.items) else None
-                x, y = (
-                    (item.x / UNITS_PER_PX, item.y / UNITS_PER_PX) if item else self._where(event.pid, world)
-                )
-                color = ITEM_COLORS.get(event.kind, (255, 255, 255))
-                self._effects.append(_Effect("sparkle", now_ms, now_ms + SPARKLE_MS, None, x, y, color))
-                text = PICKUP_TEXT.get(event.kind, "+" + event.kind)
-                self._effects.append(_Effect("float", now_ms, now_ms + FLOAT_MS, None, x, y, color, text))
-                self._sound("pickup", event.pid)
-            elif kind is Used:
-                self._add("heal", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120))
-                self._add("float", now_ms, FLOAT_MS, event.pid, world, color=(120, 240, 120), text="+hp")
-                self._sound("heal", event.pid)
-            elif kind is ItemBack and event.item < len(world.items):
-                item = world.items[event.item]
-                color = ITEM_COLORS.get(event.kind, (255, 255, 255))
-                x, y = item.x / UNITS_PER_PX, item.y / UNITS_PER_PX
-                self._effects.append(_Effect("pop", now_ms, now_ms + RING_MS, None, x, y, color))
+            match event:
+                case Swung(pid=pid, facing=facing):
+                    self._add("swing", now_ms, SWING_MS, pid, world, facing=facing)
+                    self._sound("swing", pid)
+                case Hit(attacker=attacker, victim=victim, damage=damage):
+                    self._flashes[victim] = now_ms
+                    color = (255, 170, 40) if damage > 20 else (255, 90, 80)  # a fury hit
+                    self._add("float", now_ms, FLOAT_MS, victim, world, color=color, text=f"-{damage}")
+                    self._sound("hit", victim, attacker)
+                case Killed(attacker=attacker, victim=victim):
+                    fallen = world.players.get(victim)
+                    color = _rgb(fallen.color) if fallen else (255, 255, 255)
+                    effect = self._add("burst", now_ms, BURST_MS, victim, world, color=color)
+                    effect.pid = None  # the burst stays where the victim fell
+                    effect.particles = _particles(victim, now_ms)
+                    self._sound("death", victim, attacker)
+                case Respawned(pid=pid) | Joined(pid=pid):
+                    player = world.players.get(pid)
+                    color = _rgb(player.color) if player else (255, 255, 255)
+                    self._add("ring", now_ms, RING_MS, pid, world, color=color)
+                case Left(pid=pid):
+                    effect = self._add("burst", now_ms, BURST_MS, pid, world, color=(170, 170, 180))
+                    effect.pid = None
+                    effect.particles = _particles(pid, now_ms)
+                    self._last_pos.pop(pid, None)
+                case PickedUp(pid=pid, item=index, kind=kind):
+                    item = world.items[index] if index < len(world.items) else None
+                    x, y = (item.x / UNITS_PER_PX, item.y / UNITS_PER_PX) if item else self._where(pid, world)
+                    color = ITEM_COLORS.get(kind, (255, 255, 255))
+                    self._effects.append(_Effect("sparkle", now_ms, now_ms + SPARKLE_MS, None, x, y, color))
+                    text = PICKUP_TEXT.get(kind, "+" + kind)
+                    self._effects.append(_Effect("float", now_ms, now_ms + FLOAT_MS, None, x, y, color, text))
+                    self._sound("pickup", pid)
+                case Used(pid=pid):
+                    self._add("heal", now_ms, FLOAT_MS, pid, world, color=(120, 240, 120))
+                    self._add("float", now_ms, FLOAT_MS, pid, world, color=(120, 240, 120), text="+hp")
+                    self._sound("heal", pid)
+                case ItemBack(item=index, kind=kind) if index < len(world.items):
+                    item = world.items[index]
+                    color = ITEM_COLORS.get(kind, (255, 255, 255))
+                    x, y = item.x / UNITS_PER_PX, item.y / UNITS_PER_PX
+                    self._effects.append(_Effect("pop", now_ms, now_ms + RING_MS, None, x, y, color))
 
     def _where(self, pid: int, world: World) -> tuple[float, float]:
         if pid in self._last_pos:
@@ -188,9 +179,20 @@ class Scene:
             return -100.0, -100.0
         return player.x / UNITS_PER_PX, player.y / UNITS_PER_PX
 
-    def _add(self, kind: str, now_ms: float, duration: float, pid: int, world: World, **extra) -> _Effect:
+    def _add(
+        self,
+        kind: str,
+        now_ms: float,
+        duration: float,
+        pid: int,
+        world: World,
+        *,
+        color: tuple[int, int, int] = (255, 255, 255),
+        text: str = "",
+        facing: int = 0,
+    ) -> _Effect:
         x, y = self._where(pid, world)
-        effect = _Effect(kind, now_ms, now_ms + duration, pid, x, y, **extra)
+        effect = _Effect(kind, now_ms, now_ms + duration, pid, x, y, color, text, facing)
         self._effects.append(effect)
         return effect
 
@@ -205,7 +207,7 @@ class Scene:
         surface: pygame.Surface,
         world: World,
         now_ms: float,
-        positions: Mapping[int, tuple[float, float]] | None = None,
+        positions: Positions | None = None,
         highlight: int | None = None,
     ) -> None:
         surface.blit(self.background, (0, 0))
@@ -284,7 +286,7 @@ class Scene:
             surface.blit(sprite, (x - 12, y - 15 + bob))
 
     def _draw_dead(
-        self, surface: pygame.Surface, tomb: pygame.Surface, player, x: int, y: int, clock: int
+        self, surface: pygame.Surface, tomb: pygame.Surface, player: Player, x: int, y: int, clock: int
     ) -> None:
         left = player.respawn_at - clock
         since = RESPAWN_MS - left
@@ -301,7 +303,7 @@ class Scene:
             text = self._text(f"{left / 1000:.1f}", (230, 230, 240), LABEL_FONT_PX)
             surface.blit(text, (x - text.get_width() // 2, y + 11))
 
-    def _draw_tag(self, surface: pygame.Surface, player, x: int, y: int, mine: bool) -> None:
+    def _draw_tag(self, surface: pygame.Surface, player: Player, x: int, y: int, mine: bool) -> None:
         label = self._label(player.name, mine)
         surface.blit(label, (x - label.get_width() // 2, y - 33))
         width = 26
@@ -311,7 +313,7 @@ class Scene:
         if fraction > 0:
             surface.fill(health_color(fraction), (bar.x + 1, bar.y + 1, max(1, round(width * fraction)), 3))
 
-    def _draw_effects(self, surface: pygame.Surface, now_ms: float, positions) -> None:
+    def _draw_effects(self, surface: pygame.Surface, now_ms: float, positions: Positions) -> None:
         for effect in self._effects:
             age = now_ms - effect.start
             if age < 0:
@@ -366,7 +368,7 @@ class Scene:
                     surface.fill(color, (ix - 3, iy, 7, 1))
                     surface.fill(color, (ix, iy - 3, 1, 7))
 
-    def _draw_floats(self, surface: pygame.Surface, now_ms: float, positions) -> None:
+    def _draw_floats(self, surface: pygame.Surface, now_ms: float, positions: Positions) -> None:
         for effect in self._effects:
             if effect.kind != "float" or now_ms < effect.start:
                 continue
@@ -378,7 +380,7 @@ class Scene:
             surface.blit(text, (round(x) - text.get_width() // 2, round(y - 40 - rise)))
             text.set_alpha(255)
 
-    def _follow(self, effect: _Effect, positions) -> tuple[float, float]:
+    def _follow(self, effect: _Effect, positions: Positions) -> tuple[float, float]:
         if effect.pid is not None:
             pos = positions.get(effect.pid) or self._last_pos.get(effect.pid)
             if pos is not None:
@@ -430,7 +432,8 @@ def shadowed(font: pygame.font.Font, text: str, color: tuple[int, int, int]) -> 
 
 def _fade(color: tuple[int, int, int], t: float) -> tuple[int, int, int]:
     # Towards the dark floor colour: cheaper than alpha for particles.
-    return tuple(round(c + (60 - c) * t) for c in color)  # type: ignore[return-value]
+    r, g, b = color
+    return round(r + (60 - r) * t), round(g + (60 - g) * t), round(b + (60 - b) * t)
 
 
 def _particles(pid: int, now_ms: float) -> list[tuple[float, float, float]]:
@@ -500,6 +503,7 @@ def render_map(tile_map: TileMap, art: Art) -> pygame.Surface:
     for ty in range(tile_map.height):
         for tx in range(tile_map.width):
             pick = zlib.crc32(bytes((tx, ty, 7)))
+            tiles: tuple[int, ...]  # indices into art.tiles: the variants to pick from
             if wall(tx, ty):
                 tiles = WALL_TOP_TILES if wall(tx, ty + 1) and ty + 1 < tile_map.height else WALL_FACE_TILES
             else:

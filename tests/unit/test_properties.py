@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import msgpack
@@ -176,7 +177,7 @@ def to_action(world: World, step: Step, ts: int) -> Action:
     return Ping(pid, seq, t)
 
 
-def replay(log: list[Step], world: World | None = None, ts: int = 1_000):
+def replay(log: list[Step], world: World | None = None, ts: int = 1_000) -> Iterator[tuple[Action, int]]:
     """Yield (action, ts) for each step, materialised against `world` before it is applied."""
     world = world if world is not None else new_world(MAPS)
     for step in log:
@@ -324,7 +325,7 @@ near_v1 = st.fixed_dictionaries(
 )
 
 
-def _packed(obj) -> bytes:
+def _packed(obj: object) -> bytes:
     return msgpack.packb(obj)
 
 
@@ -344,7 +345,8 @@ def populated_replica() -> MatchReplica:
     replica = MatchReplica("fuzz", new_world(MAPS))
     for offset, pid in enumerate(PIDS):
         action = Join(pid, 1, 0, NAMES[offset], 0, 0, "tiny")
-        assert replica.ingest(offset, 1_000, record_key(pid), encode(action)).applied
+        outcome = replica.ingest(offset, 1_000, record_key(pid), encode(action))
+        assert outcome is not None and outcome.applied
     return replica
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -14,7 +15,7 @@ import pytest  # noqa: E402
 from game.core.actions import Attack, Join, Move, Pickup  # noqa: E402
 from game.core.constants import TILE_PX, UNITS_PER_PX  # noqa: E402
 from game.core.maps import parse_map  # noqa: E402
-from game.core.world import apply, new_world  # noqa: E402
+from game.core.world import Player, World, apply, new_world  # noqa: E402
 from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame  # noqa: E402
 from game.window.scene import Scene  # noqa: E402
 
@@ -34,20 +35,20 @@ BLUE = 0x2040E0
 
 
 @pytest.fixture
-def world():
+def world() -> World:
     world = new_world(parse_map("test", MAP))
     assert apply(world, Join(1, 1, 0, "red", RED, 0, "test"), 1_000).applied
     assert apply(world, Join(2, 1, 0, "blue", BLUE, 0, "test"), 1_000).applied
     return world
 
 
-def _draw(scene: Scene, world, now: float = 0.0) -> pygame.Surface:
+def _draw(scene: Scene, world: World, now: float = 0.0) -> pygame.Surface:
     surface = pygame.Surface(scene.size)
     scene.draw(surface, world, now)
     return surface
 
 
-def _near(surface: pygame.Surface, x: int, y: int, radius: int, test) -> int:
+def _near(surface: pygame.Surface, x: int, y: int, radius: int, test: Callable[[pygame.Color], bool]) -> int:
     """How many pixels within the square around (x, y) pass `test`."""
     count = 0
     for py in range(max(0, y - radius), min(surface.get_height(), y + radius + 1)):
@@ -57,7 +58,7 @@ def _near(surface: pygame.Surface, x: int, y: int, radius: int, test) -> int:
     return count
 
 
-def _bar_pixels(surface: pygame.Surface, x: int, y: int):
+def _bar_pixels(surface: pygame.Surface, x: int, y: int) -> tuple[int, int]:
     """Green-ish and red-ish pixels in the health bar strip just above a player."""
     strip = [surface.get_at((px, py)) for py in range(y - 20, y - 14) for px in range(x - 16, x + 17)]
     green = sum(1 for c in strip if c.g > 150 and c.r < 200 and c.b < 120)
@@ -65,7 +66,7 @@ def _bar_pixels(surface: pygame.Surface, x: int, y: int):
     return green, warm
 
 
-def _px(player) -> tuple[int, int]:
+def _px(player: Player) -> tuple[int, int]:
     return player.x // UNITS_PER_PX, player.y // UNITS_PER_PX
 
 
@@ -163,9 +164,9 @@ def test_dead_player_and_effects_draw_without_error(world):
     scene = Scene(world.map)
     blue = world.players[2]
     blue.alive, blue.hp, blue.respawn_at = False, 0, world.clock + 2_000
-    from game.core.world import ItemBack, Joined, Killed, Left, PickedUp, Respawned, Swung, Used
+    from game.core.world import Event, ItemBack, Joined, Killed, Left, PickedUp, Respawned, Swung, Used
 
-    events = [
+    events: list[Event] = [
         Swung(1, 3),
         Killed(1, 2),
         Respawned(1, 0, 0),

@@ -6,9 +6,11 @@ player's seq and client clock honest, and place players directly when geometry m
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from game.core.actions import Attack, Join, Leave, Move, Pickup, Ping, UseItem
+from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
 from game.core.constants import (
     ATTACK_COOLDOWN_MS,
     ATTACK_DAMAGE_HP,
@@ -29,7 +31,8 @@ from game.core.constants import (
     RESPAWN_MS,
     UNITS_PER_PX,
 )
-from game.core.maps import load_map, tile_centre
+from game.core.grid import CollisionGrid
+from game.core.maps import TileMap, load_map, tile_centre
 from game.core.world import (
     APPLIED,
     Hit,
@@ -39,6 +42,7 @@ from game.core.world import (
     Left,
     Outcome,
     PickedUp,
+    Player,
     Respawned,
     Swung,
     Used,
@@ -67,7 +71,7 @@ class Match:
     since the player's join, unless a test passes `seq=` or `t=` to misbehave on purpose.
     """
 
-    def __init__(self, *maps, ts: int = 1_000) -> None:
+    def __init__(self, *maps: TileMap, ts: int = 1_000) -> None:
         self.world: World = new_world({m.name: m for m in (maps or (ARENA,))})
         self.ts = ts
         self.seq: dict[int, int] = {}
@@ -84,7 +88,14 @@ class Match:
             self.joined_at[pid] = self.ts - t
         return outcome
 
-    def _send(self, cls, pid: int, *payload, seq: int | None = None, t: int | None = None) -> Outcome:
+    def _send(
+        self,
+        cls: Callable[..., Action],
+        pid: int,
+        *payload: int,
+        seq: int | None = None,
+        t: int | None = None,
+    ) -> Outcome:
         if seq is None:
             seq = self.seq.get(pid, 0) + 1
         if t is None:
@@ -92,22 +103,22 @@ class Match:
         self.seq[pid] = max(self.seq.get(pid, 0), seq)
         return apply(self.world, cls(pid, seq, t, *payload), self.ts)
 
-    def move(self, pid: int, x: int, y: int, facing: int = EAST, **kw) -> Outcome:
+    def move(self, pid: int, x: int, y: int, facing: int = EAST, **kw: int | None) -> Outcome:
         return self._send(Move, pid, x, y, facing, **kw)
 
-    def attack(self, pid: int, facing: int = EAST, **kw) -> Outcome:
+    def attack(self, pid: int, facing: int = EAST, **kw: int | None) -> Outcome:
         return self._send(Attack, pid, facing, **kw)
 
-    def pickup(self, pid: int, item: int, **kw) -> Outcome:
+    def pickup(self, pid: int, item: int, **kw: int | None) -> Outcome:
         return self._send(Pickup, pid, item, **kw)
 
-    def use(self, pid: int, **kw) -> Outcome:
+    def use(self, pid: int, **kw: int | None) -> Outcome:
         return self._send(UseItem, pid, **kw)
 
-    def ping(self, pid: int, **kw) -> Outcome:
+    def ping(self, pid: int, **kw: int | None) -> Outcome:
         return self._send(Ping, pid, **kw)
 
-    def leave(self, pid: int, **kw) -> Outcome:
+    def leave(self, pid: int, **kw: int | None) -> Outcome:
         return self._send(Leave, pid, **kw)
 
     def keep_alive_until(self, ts: int, *pids: int) -> None:
@@ -119,12 +130,17 @@ class Match:
         self.ts = ts
 
     def place(self, pid: int, x: int, y: int) -> None:
-        assert not self.world.grid.blocked(x, y), f"test bug: ({x}, {y}) is inside a wall"
+        assert not self.grid.blocked(x, y), f"test bug: ({x}, {y}) is inside a wall"
         player = self.world.players[pid]
         player.x, player.y = x, y
 
-    def player(self, pid: int):
+    def player(self, pid: int) -> Player:
         return self.world.players[pid]
+
+    @property
+    def grid(self) -> CollisionGrid:
+        assert self.world.grid is not None, "test bug: no join has set the map yet"
+        return self.world.grid
 
 
 def item_of(kind: str) -> int:
@@ -396,7 +412,7 @@ def test_move_jumping_across_a_wall_to_a_free_spot_is_rejected_through_wall():
     assert match.join(1).applied
     start, across = tile_centre(2, 4), tile_centre(4, 4)  # the single wall tile (3, 4) between
     match.place(1, *start)
-    assert not match.world.grid.blocked(*across)
+    assert not match.grid.blocked(*across)
     distance = across[0] - start[0]
     assert distance <= BURST_UNITS  # the budget alone would allow it
     match.tick(1_000)
