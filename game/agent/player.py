@@ -26,6 +26,7 @@ from game.core.constants import (
     UNITS_PER_PX,
 )
 from game.core.grid import CollisionGrid
+from game.core.rules import RULES_VERSION
 from game.core.world import Outcome, Player, World
 
 SPEED_UNITS_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX / 1000
@@ -188,7 +189,15 @@ class PlayerAgent:
     def join(self) -> Join:
         seq, t, tip = self._stamp()
         return Join(
-            self.pid, seq, t, self.name, self.color, int(self._wall_clock() * 1000), self.map_name, tip
+            self.pid,
+            seq,
+            t,
+            self.name,
+            self.color,
+            int(self._wall_clock() * 1000),
+            self.map_name,
+            tip,
+            rules=RULES_VERSION,  # the first join fixes the match's; a join of other rules is refused
         )
 
     def attack(self) -> Attack | None:

@@ -22,6 +22,9 @@ class Join:
     epoch_ms: int  # the client's wall clock at join, for humans reading the log
     map_name: str
     auth: bytes = b""  # the tip of the player's hash chain; empty: actions are unsigned
+    # The version of the rules the client plays by (game/core/rules.py); 0: unversioned, as
+    # every join written before matches recorded their rules. The first join fixes a match's.
+    rules: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ action type into one byte (0x30 | type), so a move with its auth token is 32 byt
 player's first 65,535 actions (34 after that, when the sequence number needs 4 bytes):
 
     [0x30 | type, pid, seq, t, ...payload, auth?]
-    join   (1): name, color, epoch_ms, map_name, auth_tip?
+    join   (1): name, color, epoch_ms, map_name, auth_tip?, rules?
     move   (2): x, y, facing          (x, y in 1/16 px)
     attack (3): facing
     pickup (4): item
@@ -13,6 +13,9 @@ player's first 65,535 actions (34 after that, when the sequence number needs 4 b
 
 `auth` (8 bytes) is the player's next hash-chain token and `auth_tip` the chain's tip,
 published at join (see game/auth.py); players who join without a tip send no tokens.
+`rules` is the version of the rules the player plays by (game/core/rules.py), the join's
+last element, written when not 0: a join without it (every one written before matches
+carried their rules) decodes as rules 0, unversioned.
 
 Older versions stay readable and are upgraded to the same actions, so old matches keep
 replaying: version 2 was the same array with the version and type as two elements
@@ -48,6 +51,7 @@ _MAX_SEQ = 2**31 - 1
 _MAX_T = 2**40
 _MAX_POS = 2**16 - 1
 _MAX_EPOCH_MS = 2**45
+_MAX_RULES = 2**16 - 1
 
 
 @final
@@ -102,6 +106,11 @@ def encode(action: Action) -> bytes:
         head.append(action.item)
     elif type(action) is Join:
         head += (action.name, action.color, action.epoch_ms, action.map_name)
+        if action.auth:
+            head.append(action.auth)
+        if action.rules:  # after the tip: an unversioned join keeps the bytes it always had
+            head.append(action.rules)
+        return _packer.pack(head)
     if action.auth:
         head.append(action.auth)
     return _packer.pack(head)
@@ -109,7 +118,10 @@ def encode(action: Action) -> bytes:
 
 def encode_v2(action: Action) -> bytes:
     """Pack an action in the old version 2 format (kept to build and test old recordings)."""
-    current = msgpack.unpackb(encode(replace(action, auth=b"")))  # version 2 had no auth
+    # Version 2 had no auth and no rules version.
+    current = msgpack.unpackb(
+        encode(replace(action, auth=b"", rules=0) if type(action) is Join else replace(action, auth=b""))
+    )
     return msgpack.packb([2, TYPE_CODES[type(action)], *current[1:]])
 
 
@@ -204,6 +216,9 @@ def _from_array(obj: list) -> Action | Skipped:
     payload = _PAYLOAD_LEN.get(code)
     if payload is None:
         return UNKNOWN_TYPE
+    rules = 0
+    if code == 1 and may_sign and len(fields) > 7 and type(fields[-1]) is int:
+        rules = _int(fields.pop(), 0, _MAX_RULES)  # a join's trailing rules version (v3 only)
     auth = b""
     extra = len(fields) - 3 - payload
     if extra == 1 and may_sign:
@@ -244,6 +259,7 @@ def _from_array(obj: list) -> Action | Skipped:
             _int(epoch_ms, 0, _MAX_EPOCH_MS),
             _name(map_name),
             auth,
+            rules,
         )
     return Leave(pid, seq, t, auth)
 

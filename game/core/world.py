@@ -243,14 +243,28 @@ class Item:
 
 
 class World:
-    """A match's world. The map is chosen by the first join (it names the map it expects)."""
+    """A match's world. The first join chooses the map (it names the map it expects) and the
+    rules version (the one its client plays by; 0, unversioned, for joins written before
+    matches recorded it)."""
 
-    __slots__ = ("maps", "map", "grid", "clock", "players", "items", "next_timer", "names", "retired")
+    __slots__ = (
+        "maps",
+        "map",
+        "grid",
+        "rules",
+        "clock",
+        "players",
+        "items",
+        "next_timer",
+        "names",
+        "retired",
+    )
 
     def __init__(self, maps: dict[str, TileMap]) -> None:
         self.maps = maps
         self.map: TileMap | None = None
         self.grid: CollisionGrid | None = None
+        self.rules = 0
         self.clock = 0
         self.players: dict[int, Player] = {}
         self.names: dict[str, int] = {}
@@ -264,6 +278,7 @@ class World:
         clone = World(self.maps)
         clone.map = self.map
         clone.grid = self.grid
+        clone.rules = self.rules
         clone.clock = self.clock
         clone.players = {pid: p.copy() for pid, p in self.players.items()}
         clone.names = dict(self.names)
@@ -278,12 +293,18 @@ class World:
 
 def world_hash(world: World) -> str:
     """A stable hash of everything the rules can observe (not the bare clock)."""
-    state = (
+    state: tuple = (
         world.map.name if world.map else "",
         [world.players[pid].state() for pid in sorted(world.players)],
         [item.available_at for item in world.items],
         sorted(world.retired),
     )
+    # The rules version is in the hash, like the map: it decides which joins the world takes,
+    # so two worlds differing only in it are not the same world (and a checkpoint, checked
+    # against its hash, cannot lose it). Only when not 0, so an unversioned world (every
+    # match recorded before it existed) keeps the hash it always had.
+    if world.rules:
+        state += (world.rules,)
     return blake2b(msgpack.packb(state), digest_size=8).hexdigest()
 
 
@@ -369,6 +390,11 @@ def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Ou
         if tile_map is None:
             return _reject("unknown_map", events)
         _set_map(world, tile_map)
+        world.rules = action.rules
+    elif world.rules and action.rules != world.rules:
+        # A client of other rules would fold this log into another world. An unversioned
+        # match (its first join predates rules versions) cannot tell, so takes any join.
+        return _reject("wrong_rules", events)
     elif action.map_name != world.map.name:
         return _reject("wrong_map", events)
     present = world.players.get(action.pid)

@@ -45,13 +45,16 @@ class Standing:
 
 def total(standings: Iterable[Standing]) -> Standing:
     """The sum of several standings (one player's matches, for all-time)."""
-    rejected: Counter[str] = Counter()
-    sums = [0] * 6
+    tally = _Tally()
     for s in standings:
-        for i, n in enumerate((s.kills, s.deaths, s.score, s.pickups, s.coins, s.damage_dealt)):
-            sums[i] += n
-        rejected.update(dict(s.rejected))
-    return Standing(*sums, tuple(sorted(rejected.items())))  # type: ignore[arg-type]
+        tally.kills += s.kills
+        tally.deaths += s.deaths
+        tally.score += s.score
+        tally.pickups += s.pickups
+        tally.coins += s.coins
+        tally.damage_dealt += s.damage_dealt
+        tally.rejected.update(dict(s.rejected))
+    return tally.freeze()
 
 
 @dataclass(slots=True)

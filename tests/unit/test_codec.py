@@ -80,7 +80,8 @@ def test_every_record_fits_the_size_limit(action):
 
 
 def test_the_longest_legal_join_fits_the_size_limit():
-    widest = Join(BIG_PID, 2**31 - 1, 2**40, "\U0001f409" * 16, 0xFFFFFF, 2**45, "\U0001f409" * 16)
+    dragons = "\U0001f409" * 16
+    widest = Join(BIG_PID, 2**31 - 1, 2**40, dragons, 0xFFFFFF, 2**45, dragons, TOKEN, 2**16 - 1)
     record = encode(widest)
     assert len(record) <= MAX_RECORD_BYTES
     assert decode(record) == widest
@@ -105,6 +106,83 @@ def test_a_token_must_be_exactly_auth_bytes_of_binary(auth):
 
 def test_an_oversized_token_is_skipped():
     assert type(decode(pack([0x36, 17, 1, 0, b"\x00" * (AUTH_BYTES + 1)]))) is Skipped
+
+
+# --- the rules version a join carries ---
+
+
+@pytest.mark.parametrize("rules", [1, 2, 2**16 - 1])
+@pytest.mark.parametrize("auth", [b"", TOKEN], ids=["unsigned", "signed"])
+def test_a_joins_rules_version_round_trips_as_its_last_element(rules, auth):
+    join = Join(BIG_PID, 1, 0, "al", 0xFFAA00, 1_732_540_000_000, "arena", auth, rules)
+    record = encode(join)
+    assert decode(record, record_key(BIG_PID)) == join
+    raw = msgpack.unpackb(record)
+    assert raw[-1] == rules and raw[:8] == msgpack.unpackb(
+        encode(dataclasses.replace(join, auth=b"", rules=0))
+    )
+    assert len(record) == len(encode(dataclasses.replace(join, rules=0))) + len(pack(rules))
+
+
+def test_a_join_of_rules_0_is_written_as_before_rules_versions():
+    join = Join(17, 1, 0, "al", 0, 0, "arena", TOKEN)
+    assert join.rules == 0
+    assert encode(join) == pack([0x31, 17, 1, 0, "al", 0, 0, "arena", TOKEN])
+
+
+@pytest.mark.parametrize(
+    ("value", "auth"),
+    [
+        # Version 3 joins as the codec wrote them before rules versions, unsigned and signed.
+        ("9831110100a2616c00cf00000193636e6700a56172656e61", b""),
+        ("9931110100a2616c00cf00000193636e6700a56172656e61c4080102030405060708", TOKEN),
+    ],
+    ids=["unsigned", "signed"],
+)
+def test_a_version_3_join_without_a_rules_version_decodes_as_rules_0(value, auth):
+    decoded = decode(bytes.fromhex(value), b"17")
+    assert decoded == Join(17, 1, 0, "al", 0, 1_732_540_000_000, "arena", auth, rules=0)
+    assert encode(decoded).hex() == value  # and is written back byte for byte
+
+
+def test_a_written_rules_0_is_unversioned_too():
+    assert decode(pack([0x31, 17, 1, 0, "al", 0, 0, "arena", 0])) == Join(17, 1, 0, "al", 0, 0, "arena")
+
+
+def test_older_versions_have_no_rules_version():
+    join = Join(17, 1, 0, "al", 0x00FF00, 0, "arena", TOKEN, rules=2)
+    assert decode(encode_v2(join)) == Join(17, 1, 0, "al", 0x00FF00, 0, "arena")
+    assert decode(encode_v1(join)) == Join(17, 1, 0, "al", 0x00FF00, 0, "arena")
+    assert decode(pack([2, 1, 17, 1, 0, "al", 0, 0, "arena", 2])) == Skipped("bad_field")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        [-1],
+        [TOKEN, -1],
+        [2**16],
+        [TOKEN, 2**64 - 1],
+        [1.0],
+        [TOKEN, "1"],
+        [TOKEN, True],
+        [None],
+        [TOKEN, 1, 1],
+        [1, TOKEN],  # the tip comes first
+        [1, 1],
+        [b"\x00" * (AUTH_BYTES - 1), 1],
+    ],
+    ids=repr,
+)
+def test_a_rules_version_that_is_not_a_small_non_negative_int_is_skipped(tail):
+    assert decode(pack([0x31, 17, 1, 0, "al", 0, 0, "arena", *tail])) == Skipped("bad_field")
+
+
+@pytest.mark.parametrize(
+    "obj", [[0x36, 17, 1, 0, TOKEN, 1], [0x36, 17, 1, 0, 1], [0x33, 17, 1, 0, 2, 1]], ids=repr
+)
+def test_only_a_join_carries_a_rules_version(obj):
+    assert decode(pack(obj)) == Skipped("bad_field")
 
 
 def test_record_key_is_the_pid_in_decimal():

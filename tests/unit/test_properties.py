@@ -68,6 +68,7 @@ TIME_STEPS += [5_000, 10_000]
 SEQ_STEPS = [1] * 12 + [2, 0, -1, 7]  # from the player's last seq
 CLOCK_ERRORS = [0] * 12 + [-30, 40, -2_000, 1_499, 1_501, 5_000]  # client time minus honest time
 MAP_NAMES = ["tiny"] * 12 + ["arena", "atlantis"]
+JOIN_RULES = [1] * 6 + [0, 2]  # a join's rules version, by its (otherwise unused) facing byte
 
 
 class Step(NamedTuple):
@@ -140,7 +141,8 @@ def to_action(world: World, step: Step, ts: int) -> Action:
         t = max(0, ts - player.clock_base + skew)
         x, y = player.x, player.y
     if kind == "join":
-        return Join(pid, seq, t, NAMES[name], 0x123456 * (who + 1), 1_700_000_000_000 + ts, map_name)
+        colour, epoch_ms = 0x123456 * (who + 1), 1_700_000_000_000 + ts
+        return Join(pid, seq, t, NAMES[name], colour, epoch_ms, map_name, rules=JOIN_RULES[facing])
     if kind == "move":
         return Move(pid, seq, t, clamp(x + dx, 0, MAX_POS), clamp(y + dy, 0, MAX_POS), facing)
     if kind == "teleport":
@@ -205,6 +207,7 @@ def full_state(world: World) -> tuple:
     """Everything a reader holds, including what world_hash leaves out (clock, timers, names)."""
     return (
         world_hash(world),
+        world.rules,
         world.clock,
         world.next_timer,
         sorted(world.names.items()),
@@ -386,8 +389,20 @@ positions = st.integers(0, MAX_POS)
 facings = st.integers(0, 7)
 names = st.text(min_size=1, max_size=16).filter(str.isprintable)
 tokens = st.just(b"") | st.binary(min_size=AUTH_BYTES, max_size=AUTH_BYTES)
+rules_versions = st.integers(0, 3) | st.integers(0, 2**16 - 1)
 valid_actions = st.one_of(
-    st.builds(Join, pids, seqs, times, names, st.integers(0, 0xFFFFFF), st.integers(0, 2**45), names, tokens),
+    st.builds(
+        Join,
+        pids,
+        seqs,
+        times,
+        names,
+        st.integers(0, 0xFFFFFF),
+        st.integers(0, 2**45),
+        names,
+        tokens,
+        rules_versions,
+    ),
     st.builds(Move, pids, seqs, times, positions, positions, facings, tokens),
     st.builds(Attack, pids, seqs, times, facings, tokens),
     st.builds(Pickup, pids, seqs, times, st.integers(0, 255), tokens),
@@ -409,6 +424,8 @@ def test_decode_of_encode_is_the_identity_for_every_valid_action(action):
 @SETTINGS
 @given(valid_actions)
 def test_version_2_records_decode_to_the_same_unsigned_action(action):
+    if isinstance(action, Join):
+        action = dataclasses.replace(action, rules=0)  # version 2 had no rules versions
     assert decode(encode_v2(action), record_key(action.pid)) == dataclasses.replace(action, auth=b"")
 
 
@@ -417,5 +434,5 @@ def test_version_2_records_decode_to_the_same_unsigned_action(action):
 def test_version_1_records_upgrade_to_the_same_unsigned_action(action):
     action = dataclasses.replace(action, auth=b"")  # version 1 had no tokens, nor maps
     if isinstance(action, Join):
-        action = dataclasses.replace(action, map_name="arena")
+        action = dataclasses.replace(action, map_name="arena", rules=0)
     assert decode(encode_v1(action), record_key(action.pid)) == action

@@ -7,7 +7,9 @@ player's seq and client clock honest, and place players directly when geometry m
 from __future__ import annotations
 
 from collections.abc import Callable
+from hashlib import blake2b
 
+import msgpack
 import pytest
 
 from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
@@ -80,8 +82,10 @@ class Match:
     def tick(self, ms: int) -> None:
         self.ts += ms
 
-    def join(self, pid: int, name: str | None = None, map_name: str = "arena", t: int = 0) -> Outcome:
-        action = Join(pid, 1, t, name or f"p{pid}", 0x3366FF, 1_700_000_000_000, map_name)
+    def join(
+        self, pid: int, name: str | None = None, map_name: str = "arena", t: int = 0, rules: int = 0
+    ) -> Outcome:
+        action = Join(pid, 1, t, name or f"p{pid}", 0x3366FF, 1_700_000_000_000, map_name, rules=rules)
         outcome = apply(self.world, action, self.ts)
         if outcome.applied:
             self.seq[pid] = 1
@@ -232,6 +236,61 @@ def test_join_rejects_a_map_other_than_the_one_the_first_join_chose():
     assert match.world.map is CROSSROADS
     assert match.join(2, map_name="arena") == Outcome(False, "wrong_map")
     assert match.join(2, map_name="crossroads").applied
+
+
+def test_the_first_join_fixes_the_rules_and_a_join_of_other_rules_is_rejected():
+    match = Match()
+    assert match.world.rules == 0
+    assert match.join(1, rules=2).applied
+    assert match.world.rules == 2
+    before = world_hash(match.world)
+    assert match.join(2, rules=1) == Outcome(False, "wrong_rules")
+    assert match.join(3, rules=3) == Outcome(False, "wrong_rules")
+    assert match.join(4, rules=0) == Outcome(False, "wrong_rules")  # an unversioned client
+    assert world_hash(match.world) == before and set(match.world.players) == {1}
+    assert match.join(2, rules=2).applied
+    assert match.world.rules == 2
+
+
+def test_the_rules_stay_the_first_joins_after_everyone_left():
+    match = Match()
+    assert match.join(1, rules=2).applied
+    assert match.leave(1).applied
+    assert not match.world.players
+    assert match.join(2, rules=1) == Outcome(False, "wrong_rules")
+
+
+def test_a_join_of_other_rules_is_rejected_before_its_map_is_judged():
+    match = Match(ARENA, CROSSROADS)
+    assert match.join(1, map_name="crossroads", rules=1).applied
+    assert match.join(2, map_name="arena", rules=2) == Outcome(False, "wrong_rules")
+    assert match.join(2, map_name="atlantis", rules=2) == Outcome(False, "wrong_rules")
+    assert match.join(2, map_name="arena", rules=1) == Outcome(False, "wrong_map")
+
+
+def test_a_first_join_rejected_for_its_map_fixes_no_rules():
+    match = Match()
+    assert match.join(1, map_name="atlantis", rules=2) == Outcome(False, "unknown_map")
+    assert match.world.rules == 0
+    assert match.join(1, rules=1).applied
+    assert match.world.rules == 1
+
+
+def test_an_unversioned_match_takes_joins_of_any_rules():
+    # Its first join was written before matches recorded their rules: nothing to check against.
+    match = Match()
+    assert match.join(1, rules=0).applied
+    assert match.join(2, rules=1).applied
+    assert match.join(3, rules=7).applied
+    assert match.world.rules == 0
+
+
+def test_wrong_rules_is_decided_by_log_order_alone():
+    outcomes = []
+    for first, second in ((1, 2), (2, 1)):
+        match = Match()
+        outcomes.append((match.join(1, rules=first).applied, match.join(2, rules=second).reason))
+    assert outcomes == [(True, "wrong_rules"), (True, "wrong_rules")]
 
 
 @pytest.mark.parametrize("rival_spawn", range(len(ARENA.spawns)))
@@ -841,6 +900,39 @@ def test_world_hash_sees_a_player_change():
     before = world_hash(match.world)
     match.player(2).hp -= 1
     assert world_hash(match.world) != before
+
+
+def test_world_hash_sees_the_rules_version():
+    hashes = set()
+    for rules in (0, 1, 2):
+        match = Match()
+        assert match.join(1, rules=rules).applied
+        hashes.add(world_hash(match.world))
+    assert len(hashes) == 3
+
+
+def test_world_hash_of_an_unversioned_world_is_the_hash_it_always_had():
+    # Recordings made before rules versions pin their hashes: rules 0 must not enter the hash.
+    match = duel()
+    world = match.world
+    assert world.rules == 0
+    old_state = (
+        world.map.name if world.map else "",
+        [world.players[pid].state() for pid in sorted(world.players)],
+        [item.available_at for item in world.items],
+        sorted(world.retired),
+    )
+    assert world_hash(world) == blake2b(msgpack.packb(old_state), digest_size=8).hexdigest()
+
+
+def test_copy_keeps_the_rules():
+    match = Match()
+    assert match.join(1, rules=3).applied
+    snapshot = match.world.copy()
+    assert snapshot.rules == 3
+    assert apply(snapshot, Join(2, 1, 0, "p2", 0, 0, "arena", rules=1), match.ts) == Outcome(
+        False, "wrong_rules"
+    )
 
 
 def test_copy_is_independent_of_the_original():
