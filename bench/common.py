@@ -1,4 +1,9 @@
-"""Shared pieces of the benchmarks: fresh topics, raw client configs, percentiles, /proc stats."""
+"""Shared pieces of the benchmarks: fresh topics, percentiles, /proc stats.
+
+The raw confluent-kafka baselines build their clients from game.kafka's `reader_config` and
+`producer_config`, the settings of the project's own readers and producer, so each compares
+like with like.
+"""
 
 from __future__ import annotations
 
@@ -16,31 +21,11 @@ from confluent_kafka.admin import AdminClient
 from game.kafka import KafkaSettings, topic_for
 
 ROOT = Path(__file__).resolve().parent.parent
-# librdkafka settings of the project's ActionProducer, for raw baselines that compare like
-# with like (error_cb and the queue size are left out: they do not change a round trip).
-PRODUCER_SETTINGS: dict[str, object] = {
-    "enable.idempotence": True,
-    "acks": "all",
-    "linger.ms": 2,
-    "socket.nagle.disable": True,
-}
-# ... and of the project's MatchReader.
-CONSUMER_SETTINGS: dict[str, object] = {
-    "enable.auto.commit": False,
-    "enable.auto.offset.store": False,
-    "auto.offset.reset": "earliest",
-    "socket.nagle.disable": True,
-    "fetch.wait.max.ms": 100,
-}
 
 
 def fresh_match(kind: str) -> str:
     """A match name nobody else uses, so each run starts on an empty log."""
     return f"bench-{kind}-{uuid.uuid4().hex[:10]}"
-
-
-def consumer_config(settings: KafkaSettings) -> dict[str, object]:
-    return settings.client_config(**{"group.id": f"bench-{uuid.uuid4().hex[:12]}", **CONSUMER_SETTINGS})
 
 
 def delete_matches(settings: KafkaSettings, matches: list[str], timeout: float = 10.0) -> None:

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from bench.common import summarize_ms
-from game.core.actions import Attack, Join, Move
+from game.core.actions import Action, Attack, Join, Move
 from game.core.maps import DEFAULT_MAP, load_map
 from game.core.world import apply, new_world
 
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import pygame
 
     from game.core.codec import encode, record_key
+    from game.core.records import Record
     from spectator.render import BAR_H, Renderer, View
     from spectator.timeline import Timeline
 
@@ -51,9 +52,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     timeline = Timeline("bench-frames")
     offset = 0
 
-    def record(action: Any, at: int) -> None:
+    def record(action: Action, at: int) -> None:
         nonlocal offset
-        timeline.append(offset, at, record_key(action.pid), encode(action))
+        timeline.append(Record("bench-frames", 0, offset, at, record_key(action.pid), encode(action)))
         offset += 1
 
     rng = random.Random(args.seed)
@@ -74,19 +75,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         nonlocal ts
         ts += round(FRAME_MS)
         grid = world.grid
+        if grid is None:
+            raise RuntimeError("the frames bench's world has its map")  # new_world(tile_map) set it
         for pid in pids:
             me = world.players.get(pid)
             if me is None or not me.alive:
                 continue
             seqs[pid] += 1
             t = ts - joined_at
+            action: Action
             if (frame + pid) % 150 == 0:  # a swing now and then: effects to draw
-                action: Any = Attack(pid, seqs[pid], t, rng.randrange(8))
+                action = Attack(pid, seqs[pid], t, rng.randrange(8))
             else:
                 headings[pid] += rng.uniform(-0.3, 0.3)
                 dx = round(math.cos(headings[pid]) * STEP_UNITS)
                 dy = round(math.sin(headings[pid]) * STEP_UNITS)
-                x, y = grid.slide(me.x, me.y, dx, dy)  # type: ignore[union-attr]
+                x, y = grid.slide(me.x, me.y, dx, dy)
                 if (x, y) == (me.x, me.y):
                     headings[pid] += math.pi / 2  # stuck on a wall: turn
                 facing = round(math.atan2(dx, -dy) / (math.pi / 4)) % 8

@@ -26,19 +26,19 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
-from bench.common import (
-    PRODUCER_SETTINGS,
-    PYTHON,
-    child_env,
-    consumer_config,
-    fresh_match,
-    summarize_ms,
-)
+from bench.common import PYTHON, child_env, fresh_match, summarize_ms
 from game.agent.player import PlayerAgent
 from game.core.codec import encode, record_key
 from game.core.maps import DEFAULT_MAP
 from game.core.replica import new_replica
-from game.kafka import ActionProducer, KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka import (
+    ActionProducer,
+    KafkaSettings,
+    MatchReader,
+    ensure_match_topic,
+    producer_config,
+    reader_config,
+)
 from spectator.source import BATCH as SPECTATOR_BATCH
 
 RAW_KEY = b"bench-raw"  # not a pid: match readers skip the raw records as malformed
@@ -68,21 +68,16 @@ class FoldingReader(threading.Thread):
 
     def run(self) -> None:
         read = self.replica.read
-        try:
+        with self.reader:
             while not self.stopping.is_set():
-                for message in self.reader.poll(self.batch, self.timeout):
-                    action, outcome = read(
-                        message.offset(), message.timestamp()[1], message.key(), message.value()
-                    )
-                    if action is None or action.pid != self.pid:
+                for record in self.reader.poll(self.batch, self.timeout):
+                    action, outcome = read(record.offset, record.ts, record.key, record.value)
+                    if action is None or outcome is None or action.pid != self.pid:
                         continue
                     self.applied_at[action.seq] = time.perf_counter()
-                    if not outcome.applied:  # type: ignore[union-attr]
-                        reason = outcome.reason  # type: ignore[union-attr]
-                        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+                    if not outcome.applied:
+                        self.rejected[outcome.reason] = self.rejected.get(outcome.reason, 0) + 1
                         self.needs_snap.set()
-        finally:
-            self.reader.close()
 
 
 class RawReader(threading.Thread):
@@ -90,20 +85,19 @@ class RawReader(threading.Thread):
 
     def __init__(self, settings: KafkaSettings, topic: str) -> None:
         super().__init__(name="bench-raw-reader", daemon=True)
-        self.consumer = Consumer(consumer_config(settings))
+        self.consumer = Consumer(reader_config(settings))
         self.consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
         self.received_at: dict[int, float] = {}
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        try:
+        with self.consumer:
             while not self.stopping.is_set():
                 message = self.consumer.poll(0.05)
                 if message is None or message.error() is not None or message.key() != RAW_KEY:
                     continue
-                self.received_at[int(message.value()[1:11])] = time.perf_counter()
-        finally:
-            self.consumer.close()
+                value = message.value() or b""
+                self.received_at[int(value[1:11])] = time.perf_counter()
 
 
 class Session:
@@ -115,7 +109,7 @@ class Session:
         self.agent = PlayerAgent("bench-latency", DEFAULT_MAP)
         self.key = record_key(self.agent.pid)
         self.producer = ActionProducer(settings)
-        self.raw = Producer(settings.client_config(**PRODUCER_SETTINGS))
+        self.raw = Producer(producer_config(settings))
         self.reader = FoldingReader(
             settings, self.match, self.agent.pid, args.reader_batch, args.reader_timeout
         )
@@ -153,7 +147,8 @@ class Session:
         self.last_tick = now
         # Pace back and forth: every step is legal, whatever the map around the spawn.
         self.direction = -self.direction
-        self.agent.walk(world.grid, (self.direction, 0.0), dt_ms, me)  # type: ignore[arg-type]
+        if world.grid is not None:  # the world has its map once our join came back
+            self.agent.walk(world.grid, (self.direction, 0.0), dt_ms, me)
         move = self.agent.move_if_due(force=True)
         if move is None:  # dead, or the log has not placed us yet
             self.producer.poll()
@@ -299,7 +294,10 @@ def run(args: argparse.Namespace, settings: KafkaSettings) -> dict[str, Any]:
             "samples": args.samples,
             "rate_per_s": args.rate,
             "record_bytes": session.raw_size,
-            "producer": {k: v for k, v in PRODUCER_SETTINGS.items()},
+            # The producer's own settings: without the -X overrides, which may hold secrets.
+            "producer": {
+                k: v for k, v in producer_config(KafkaSettings()).items() if k != "bootstrap.servers"
+            },
             "reader_poll": {"max": args.reader_batch, "timeout_s": args.reader_timeout},
             "baseline_consumer": "Consumer.poll() per message, assign",
             "clock": "perf_counter, reader threads in this process",

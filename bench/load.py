@@ -22,18 +22,11 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from bench.common import (
-    consumer_config,
-    cpu_percent,
-    cpu_sample,
-    fresh_match,
-    percentile,
-    rss_mb,
-)
+from bench.common import cpu_percent, cpu_sample, fresh_match, percentile, rss_mb
 from bench.latency import start_bots, stop_bots
 from game.core.actions import Join, Leave
 from game.core.replica import new_replica
-from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, reader_config
 
 JOIN_SPACING_S = 0.025  # game.bots joins one bot every 25 ms
 
@@ -62,64 +55,63 @@ def run_step(
     match = fresh_match(f"load{bots}")
     matches.append(match)
     ensure_match_topic(settings, match)
-    reader = MatchReader(settings, match, "beginning")
-    replica = new_replica(match)
-    raw = RawLag(settings, reader.topic)
-    raw.start()
-    seconds = args.step_seconds + bots * JOIN_SPACING_S + 0.5
-    child = start_bots(settings, match, bots, seconds, args.seed)
-    pids = {"broker": broker, "bots": child.pid, "bench": os.getpid()}
-    joined = 0
-    steady_from: int | None = None  # LogAppendTime of the last join
-    steady_to: int | None = None  # ... of the first leave
-    first_cpu: dict[str, Any] = {}
-    last_cpu: dict[str, Any] = {}
-    rss: dict[str, float | None] = {}
-    lags: list[float] = []
-    steady_records = 0
-    records = 0
-    deadline = time.monotonic() + seconds + 90
-    read = replica.read
-    now_ms = time.time
-    summary: dict[str, Any] | None = None
-    try:
-        while time.monotonic() < deadline:
-            for message in reader.poll(args.reader_batch, args.reader_timeout):
-                ts = message.timestamp()[1]
-                action, outcome = read(message.offset(), ts, message.key(), message.value())
-                lag = now_ms() * 1000 - ts
-                records += 1
-                if action is None:
-                    continue
-                kind = type(action)
-                if kind is Join:
-                    joined += 1
-                    if joined == bots:
-                        steady_from = ts
-                        first_cpu = {k: cpu_sample(p, time.monotonic()) for k, p in _live(pids)}
-                elif kind is Leave and steady_to is None and steady_from is not None:
-                    steady_to = ts
-                    last_cpu = {k: cpu_sample(p, time.monotonic()) for k, p in _live(pids)}
-                    rss = {k: rss_mb(p) for k, p in _live(pids)}
-                if steady_from is not None and steady_to is None:
-                    steady_records += 1
-                    lags.append(lag)
-            if child.poll() is not None:
-                break
-        summary = stop_bots(child)
-        # The bots flushed before exiting: read their last records (leaves) too.
-        end = reader.end_offset()
-        settle = time.monotonic() + 10
-        while replica.offset + 1 < end and time.monotonic() < settle:
-            for message in reader.poll(args.reader_batch, 0.05):
-                read(message.offset(), message.timestamp()[1], message.key(), message.value())
-                records += 1
-    finally:
-        if summary is None:
+    with MatchReader(settings, match, "beginning") as reader:
+        replica = new_replica(match)
+        raw = RawLag(settings, reader.topic)
+        raw.start()
+        seconds = args.step_seconds + bots * JOIN_SPACING_S + 0.5
+        child = start_bots(settings, match, bots, seconds, args.seed)
+        pids = {"broker": broker, "bots": child.pid, "bench": os.getpid()}
+        joined = 0
+        steady_from: int | None = None  # LogAppendTime of the last join
+        steady_to: int | None = None  # ... of the first leave
+        first_cpu: dict[str, Any] = {}
+        last_cpu: dict[str, Any] = {}
+        rss: dict[str, float | None] = {}
+        lags: list[float] = []
+        steady_records = 0
+        records = 0
+        deadline = time.monotonic() + seconds + 90
+        read = replica.read
+        now_ms = time.time
+        summary: dict[str, Any] | None = None
+        try:
+            while time.monotonic() < deadline:
+                for record in reader.poll(args.reader_batch, args.reader_timeout):
+                    ts = record.ts
+                    action, _ = read(record.offset, ts, record.key, record.value)
+                    lag = now_ms() * 1000 - ts
+                    records += 1
+                    match action:
+                        case None:
+                            continue
+                        case Join():
+                            joined += 1
+                            if joined == bots:
+                                steady_from = ts
+                                first_cpu = {k: cpu_sample(p, time.monotonic()) for k, p in _live(pids)}
+                        case Leave() if steady_to is None and steady_from is not None:
+                            steady_to = ts
+                            last_cpu = {k: cpu_sample(p, time.monotonic()) for k, p in _live(pids)}
+                            rss = {k: rss_mb(p) for k, p in _live(pids)}
+                    if steady_from is not None and steady_to is None:
+                        steady_records += 1
+                        lags.append(lag)
+                if child.poll() is not None:
+                    break
             summary = stop_bots(child)
-        reader.close()
-        raw.stopping.set()
-        raw.join(5)
+            # The bots flushed before exiting: read their last records (leaves) too.
+            end = reader.end_offset()
+            settle = time.monotonic() + 10
+            while replica.offset + 1 < end and time.monotonic() < settle:
+                for record in reader.poll(args.reader_batch, 0.05):
+                    read(record.offset, record.ts, record.key, record.value)
+                    records += 1
+        finally:
+            if summary is None:
+                summary = stop_bots(child)
+            raw.stopping.set()
+            raw.join(5)
     raw_lags = raw.lags(steady_from, steady_to)
     lags.sort()
     steady_s = (steady_to - steady_from) / 1000 if steady_from and steady_to else 0.0
@@ -162,21 +154,19 @@ class RawLag(threading.Thread):
 
     def __init__(self, settings: KafkaSettings, topic: str) -> None:
         super().__init__(name="bench-raw-lag", daemon=True)
-        self.consumer = Consumer(consumer_config(settings))
+        self.consumer = Consumer(reader_config(settings))
         self.consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
         self.seen: list[tuple[int, float]] = []  # (LogAppendTime, lag ms)
         self.stopping = threading.Event()
 
     def run(self) -> None:
         now = time.time
-        try:
+        with self.consumer:
             while not self.stopping.is_set():
                 message = self.consumer.poll(0.05)
                 if message is not None and message.error() is None:
                     ts = message.timestamp()[1]
                     self.seen.append((ts, now() * 1000 - ts))
-        finally:
-            self.consumer.close()
 
     def lags(self, start: int | None, end: int | None) -> list[float]:
         if start is None or end is None:

@@ -25,12 +25,14 @@ import msgpack
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench.common import consumer_config, fresh_match
+from bench.common import fresh_match
+from game.core.actions import Action
 from game.core.auth import HashChain
 from game.core.codec import Skipped, decode, encode
+from game.core.records import Record
 from game.core.replica import new_replica
-from game.kafka import KafkaSettings, MatchReader, topic_for
-from spectator.synth import RawRecord, brawl
+from game.kafka import KafkaSettings, MatchReader, producer_config, reader_config, topic_for
+from spectator.synth import brawl
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,30 +45,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--unsigned", action="store_true", help="no hash-chain tokens (default: signed)")
 
 
-def sign_recording(records: list[RawRecord], sign: bool) -> tuple[list[RawRecord], dict[str, int]]:
+def sign_recording(records: list[Record], sign: bool) -> tuple[list[Record], dict[str, int]]:
     """Re-encode the recording as players write it now: each action with its chain token.
 
     Also counts the action kinds. A player's k-th action after its join carries token k;
     brawl numbers each player's actions 1, 2, 3... from the join, so k = seq - 1.
     """
     per_player: dict[int, int] = {}
-    decoded = []
-    for offset, ts, key, value in records:
-        action = decode(value, key)
-        if type(action) is Skipped:
-            raise RuntimeError(f"the generator wrote an undecodable record: {action}")
-        decoded.append((offset, ts, key, action))
-        per_player[action.pid] = max(per_player.get(action.pid, 0), action.seq)  # type: ignore[union-attr]
+    decoded: list[tuple[Record, Action]] = []
+    for record in records:
+        match decode(record.value, record.key):
+            case Skipped() as skipped:
+                raise RuntimeError(f"the generator wrote an undecodable record: {skipped}")
+            case action:
+                decoded.append((record, action))
+                per_player[action.pid] = max(per_player.get(action.pid, 0), action.seq)
     chains = {pid: HashChain(top + 1) for pid, top in per_player.items()} if sign else {}
     kinds: dict[str, int] = {}
-    signed: list[RawRecord] = []
-    for offset, ts, key, action in decoded:
-        kinds[action.KIND] = kinds.get(action.KIND, 0) + 1  # type: ignore[union-attr]
-        chain = chains.get(action.pid)  # type: ignore[union-attr]
+    signed: list[Record] = []
+    for record, action in decoded:
+        kinds[action.KIND] = kinds.get(action.KIND, 0) + 1
+        chain = chains.get(action.pid)
         if chain is not None:
-            k = action.seq - 1  # type: ignore[union-attr]
-            action = replace(action, auth=chain.tip if k == 0 else chain.token(k))  # type: ignore[type-var]
-        signed.append((offset, ts, key, encode(action)))  # type: ignore[arg-type]
+            k = action.seq - 1
+            action = replace(action, auth=chain.tip if k == 0 else chain.token(k))
+        signed.append(replace(record, value=encode(action)))
     return signed, kinds
 
 
@@ -81,25 +84,17 @@ def create_recording_topic(settings: KafkaSettings, match: str, timeout: float =
     return topic
 
 
-def write_recording(settings: KafkaSettings, topic: str, records: list[RawRecord]) -> float:
-    """Produce as fast as the client goes (big batches); returns records per second."""
-    producer = Producer(
-        settings.client_config(
-            **{
-                "enable.idempotence": True,
-                "acks": "all",
-                "linger.ms": 50,
-                "batch.size": 1_000_000,
-                "queue.buffering.max.messages": 500_000,
-            }
-        )
-    )
+def write_recording(settings: KafkaSettings, topic: str, records: list[Record]) -> float:
+    """Produce as fast as the client goes (the action producer's settings, in big batches);
+    returns records per second."""
+    bulk = {"linger.ms": 50, "batch.size": 1_000_000, "queue.buffering.max.messages": 500_000}
+    producer = Producer(producer_config(settings, **bulk))
     started = time.perf_counter()
     produce = producer.produce
-    for _, ts, key, value in records:
+    for record in records:
         while True:
             try:
-                produce(topic, value, key, timestamp=ts)
+                produce(topic, record.value, record.key, timestamp=record.ts)
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -110,40 +105,38 @@ def write_recording(settings: KafkaSettings, topic: str, records: list[RawRecord
 
 
 def replay_ours(settings: KafkaSettings, match: str, end: int, batch: int) -> tuple[float, dict[str, Any]]:
-    reader = MatchReader(settings, match, "beginning")
-    replica = new_replica(match)
-    ingest = replica.ingest
-    started = time.perf_counter()
-    while replica.offset + 1 < end:
-        for message in reader.poll(batch, 0.01):
-            ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
-    elapsed = time.perf_counter() - started
-    reader.close()
+    with MatchReader(settings, match, "beginning") as reader:
+        replica = new_replica(match)
+        ingest = replica.ingest
+        started = time.perf_counter()
+        while replica.offset + 1 < end:
+            for record in reader.poll(batch, 0.01):
+                ingest(record.offset, record.ts, record.key, record.value)
+        elapsed = time.perf_counter() - started
     return end / elapsed, replica.summary()
 
 
 def replay_raw(settings: KafkaSettings, topic: str, end: int, batch: int) -> float:
-    consumer = Consumer(consumer_config(settings))
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    unpackb = msgpack.unpackb
-    seen = 0
-    started = time.perf_counter()
-    while seen < end:
-        for message in consumer.consume(batch, 0.01):
-            if message.error() is None:
-                unpackb(message.value())
-                seen += 1
-    elapsed = time.perf_counter() - started
-    consumer.close()
+    with Consumer(reader_config(settings)) as consumer:
+        consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        unpackb = msgpack.unpackb
+        seen = 0
+        started = time.perf_counter()
+        while seen < end:
+            for message in consumer.consume(batch, 0.01):
+                if message.error() is None:
+                    unpackb(message.value())
+                    seen += 1
+        elapsed = time.perf_counter() - started
     return end / elapsed
 
 
-def fold_only(records: list[RawRecord]) -> tuple[float, int]:
+def fold_only(records: list[Record]) -> tuple[float, int]:
     replica = new_replica("fold-only")
     ingest = replica.ingest
     started = time.perf_counter()
-    for offset, ts, key, value in records:
-        ingest(offset, ts, key, value)
+    for record in records:
+        ingest(record.offset, record.ts, record.key, record.value)
     return len(records) / (time.perf_counter() - started), replica.applied
 
 

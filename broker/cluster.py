@@ -377,7 +377,7 @@ class LocalCluster:
     def topic_config(self, topic: str, timeout: float = 15.0) -> dict[str, str]:
         """The topic's effective configuration, as the brokers report it."""
         from confluent_kafka import KafkaError, KafkaException
-        from confluent_kafka.admin._config import ConfigResource  # re-exported only implicitly
+        from confluent_kafka.admin import ConfigResource  # re-exported only implicitly
 
         resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
         deadline = time.monotonic() + timeout

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from confluent_kafka.admin import AdminClient
-
 # Imported from where they are defined: confluent_kafka.admin re-exports them only implicitly.
-from confluent_kafka.admin._acl import AclBinding, AclOperation, AclPermissionType
-from confluent_kafka.admin._resource import ResourcePatternType, ResourceType
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+    ResourceType,
+)
 
 from broker.local import (
     BROKER_SRC,

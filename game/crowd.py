@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from game.agent.player import Intent, PlayerAgent
+from game.core.actions import Action
 from game.core.codec import encode, record_key
 from game.core.replica import MatchReplica, new_replica
 from game.core.world import Player, World
@@ -50,7 +51,6 @@ class Crowd:
         self.reader = MatchReader(settings, match, "beginning")
         self.sent = 0
         self.dropped = 0
-        self.on_applied: Callable[[Member, object, object], None] | None = None
 
     def add(self, member: Member) -> None:
         self.members[member.agent.pid] = member
@@ -67,22 +67,20 @@ class Crowd:
                 member.agent.map_name = self.map_name
 
     def read(self, max_records: int = 5_000, timeout: float = 0.0) -> int:
-        messages = self.reader.poll(max_records, timeout)
-        for message in messages:
-            action, outcome = self.replica.read(
-                message.offset(), message.timestamp()[1], message.key(), message.value()
-            )
-            if outcome is None:
+        records = self.reader.poll(max_records, timeout)
+        for record in records:
+            action, outcome = self.replica.read(record.offset, record.ts, record.key, record.value)
+            if action is None or outcome is None:
                 continue
-            member = self.members.get(action.pid)  # type: ignore[union-attr]
+            member = self.members.get(action.pid)
             if member is not None:
-                member.agent.on_own_record(action, outcome, self.replica.world)  # type: ignore[arg-type]
+                member.agent.on_own_record(action, outcome, self.replica.world)
                 if not outcome.applied:
                     member.rejected[outcome.reason] = member.rejected.get(outcome.reason, 0) + 1
-        return len(messages)
+        return len(records)
 
-    def send(self, action: object) -> None:
-        if self.producer.send(self.topic, record_key(action.pid), encode(action)):  # type: ignore[attr-defined]
+    def send(self, action: Action) -> None:
+        if self.producer.send(self.topic, record_key(action.pid), encode(action)):
             self.sent += 1
         else:
             self.dropped += 1

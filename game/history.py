@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     conn = open_db(args.db)
     if args.list:
-        for record in list_history(conn):
-            print(json.dumps(_as_json(record), sort_keys=True))
+        for finished in list_history(conn):
+            print(json.dumps(_as_json(finished), sort_keys=True))
         return 0
     try:
         reader = CompactedTopicReader(settings_from_args(args), args.stats_topic)
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     sink = HistorySink(conn, int(args.idle_seconds * 1000))
     stopping = StopFlag()
     started = time.monotonic()
-    try:
+    with reader:
         # Catch up first, so stale intermediate values are never taken for idle matches.
         for record in reader.read_to_end():
             sink.feed(record)
@@ -82,8 +82,6 @@ def main(argv: list[str] | None = None) -> int:
             for record in reader.poll(5_000, 0.5):
                 sink.feed(record)
             sink.check_idle(int(time.time() * 1000))
-    finally:
-        reader.close()
     print(json.dumps({"db": str(args.db), "written": sink.written, "matches": len(list_history(conn))}))
     conn.close()
     return 0

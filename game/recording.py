@@ -2,6 +2,7 @@
 
 The file is msgpack: a list of [offset, timestamp_ms, key, value] with the values exactly
 as they were on the topic, so a recording keeps old schema versions as they were written.
+In memory the rows are `Record`s (of the topic the recording names, partition 0).
 `python -m game.recording MATCH OUT` saves a match from Kafka.
 """
 
@@ -13,24 +14,26 @@ from pathlib import Path
 
 import msgpack
 
-from game.core.replica import MatchReplica, RawRecord, new_replica
+from game.core.records import Record
+from game.core.replica import MatchReplica, new_replica
 from game.kafka import KafkaUnavailable, MatchReader, add_kafka_arguments, settings_from_args
 
-Record = RawRecord
+RECORDED_TOPIC = "recorded"  # what a loaded recording's records name as their topic by default
 
 
-def load_recording(path: Path) -> list[Record]:
-    return [tuple(row) for row in msgpack.unpackb(path.read_bytes(), use_list=False)]  # type: ignore[misc]
+def load_recording(path: Path, topic: str = RECORDED_TOPIC) -> list[Record]:
+    rows = msgpack.unpackb(path.read_bytes(), use_list=False)
+    return [Record(topic, 0, offset, ts, key, value) for offset, ts, key, value in rows]
 
 
 def save_recording(path: Path, records: list[Record]) -> None:
-    path.write_bytes(msgpack.packb([list(row) for row in records]))
+    path.write_bytes(msgpack.packb([[r.offset, r.ts, r.key, r.value] for r in records]))
 
 
 def replay(records: list[Record], match: str = "recorded") -> MatchReplica:
     replica = new_replica(match)
-    for offset, ts, key, value in records:
-        replica.ingest(offset, ts, key, value)
+    for record in records:
+        replica.ingest(record.offset, record.ts, record.key, record.value)
     return replica
 
 
@@ -41,17 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     add_kafka_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        reader = MatchReader(settings_from_args(args), args.match)
-    except ValueError as exc:
+        with MatchReader(settings_from_args(args), args.match) as reader:
+            records = reader.read_to_end()
+    except (ValueError, KafkaUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        records = reader.read_to_end()
-    except KafkaUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        reader.close()
     save_recording(args.out, records)
     print(f"saved {len(records)} records of {args.match} to {args.out}")
     return 0

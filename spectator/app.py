@@ -15,10 +15,17 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from game.core.maps import load_map
-from game.kafka import STATS_TOPIC, KafkaSettings, KafkaUnavailable, list_matches, settings_from_args
+from game.kafka import (
+    STATS_TOPIC,
+    KafkaSettings,
+    KafkaUnavailable,
+    LinkStatus,
+    list_matches,
+    settings_from_args,
+)
 from game.window.headless import FPS, prepare_display, print_summary, save_screenshot
 from spectator.playback import FOREVER, LIVE, Playback
-from spectator.source import NO_MATCH, OK, UNREACHABLE, LogFeed, quiet
+from spectator.source import LogFeed
 from spectator.standings import StandingsTracker, fold_standings
 from spectator.text import describe_age
 
@@ -38,7 +45,7 @@ STATS_WAIT_S = 5.0  # headless --exit-at-end: wait at most this long for the sta
 
 def run(args: argparse.Namespace) -> int:
     prepare_display(args.headless)
-    settings = quiet(settings_from_args(args))
+    settings = settings_from_args(args).quiet()
     match = args.match
     if not match and args.headless:
         return _print_matches(settings)
@@ -164,8 +171,12 @@ class Spectator:
         args, feed = self.args, self.feed
         if args.seconds is not None and elapsed >= args.seconds:
             return True
-        if args.exit_at_end and args.headless and feed.status in (UNREACHABLE, NO_MATCH):
-            if feed.status == UNREACHABLE:
+        if (
+            args.exit_at_end
+            and args.headless
+            and feed.status in (LinkStatus.UNREACHABLE, LinkStatus.TOPIC_MISSING)
+        ):
+            if feed.status is LinkStatus.UNREACHABLE:
                 print(f"error: {self.settings.unreachable()}", file=sys.stderr)
             else:
                 print(f"error: no match named {self.match!r} on {self.settings.bootstrap}", file=sys.stderr)
@@ -233,9 +244,9 @@ class Spectator:
             return
         self.timeline.extend(records)
         first_end = self.feed.first_end
-        if first_end is not None and records[-1][0] >= first_end:
+        if first_end is not None and records[-1].offset >= first_end:
             # Arrived live: how far behind the broker's append time we see it.
-            self.samples.append(time.time() * 1000 - records[-1][1])
+            self.samples.append(time.time() * 1000 - records[-1].ts)
 
     def _broker_now(self) -> float:
         if self.samples:
@@ -435,13 +446,13 @@ class Spectator:
         self.renderer.draw(world, view, now * 1000, dt_ms)
 
     def _status(self) -> str:
-        status = self.feed.status
-        if status == UNREACHABLE:
-            return f"Kafka is not reachable at {self.settings.bootstrap} — retrying"
-        if status == NO_MATCH:
-            return f"No match named {self.match} yet — waiting for it to start"
-        if status != OK:
-            return f"Connecting to Kafka at {self.settings.bootstrap}…"
+        match self.feed.status:
+            case LinkStatus.UNREACHABLE:
+                return f"Kafka is not reachable at {self.settings.bootstrap} — retrying"
+            case LinkStatus.TOPIC_MISSING:
+                return f"No match named {self.match} yet — waiting for it to start"
+            case LinkStatus.CONNECTING:
+                return f"Connecting to Kafka at {self.settings.bootstrap}…"
         if self.feed.first_end == self.feed.start_offset and not len(self.timeline):
             return f"Match {self.match} is empty — waiting for players"
         return ""

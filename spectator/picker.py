@@ -65,7 +65,14 @@ def pick_match(screen: pygame.Surface, settings: KafkaSettings) -> str | None:
         lister.stop()
 
 
-def _draw(screen, font, big, lister: _Lister, matches: list[MatchInfo], selected: int) -> None:  # noqa: ANN001
+def _draw(
+    screen: pygame.Surface,
+    font: pygame.font.Font,
+    big: pygame.font.Font,
+    lister: _Lister,
+    matches: list[MatchInfo],
+    selected: int,
+) -> None:
     w, h = screen.get_size()
     screen.fill((18, 16, 24))
     for y in range(0, h, 32):  # a faint tile grid, so the picker feels like the arena

@@ -16,7 +16,7 @@ from typing import Any
 from game.core.codec import Skipped
 from game.core.ranking import ranked
 from game.core.replica import new_replica
-from game.kafka import FEED_ABSENT, FEED_CONNECTING, FEED_OK, CompactedTopicFeed, KafkaSettings
+from game.kafka import CompactedTopicFeed, KafkaSettings, LinkStatus
 from game.stats.standings import MatchStats, Standing
 from game.stats.topic import alltime_standings, flagged_players, match_key, match_standings
 from spectator.timeline import Timeline
@@ -128,13 +128,16 @@ class StandingsTracker:
         )
         return self.view
 
-    def _note(self, status: str, caught_up: bool, match_value: Any, log_end: int, now: float) -> str:
-        if status == FEED_CONNECTING or (status == FEED_OK and not caught_up):
-            return ""  # not known yet: say nothing rather than something wrong
-        if status == FEED_ABSENT:
-            return NO_PROCESSOR
-        if status != FEED_OK:
-            return "stats: unavailable"
+    def _note(self, status: LinkStatus, caught_up: bool, match_value: Any, log_end: int, now: float) -> str:
+        match status:
+            case LinkStatus.CONNECTING:
+                return ""  # not known yet: say nothing rather than something wrong
+            case LinkStatus.TOPIC_MISSING:
+                return NO_PROCESSOR
+            case LinkStatus.UNREACHABLE:
+                return "stats: unavailable"
+        if not caught_up:
+            return ""
         if not isinstance(match_value, dict):
             return NO_PROCESSOR  # the topic exists, but nobody folded this match
         offset = match_value.get("offset", -1)
@@ -155,10 +158,11 @@ def fold_standings(timeline: Timeline) -> dict[str, Standing]:
     stats = MatchStats(timeline.match)
     offsets, stamps, actions = timeline.offsets, timeline.stamps, timeline.actions
     for i in range(timeline.pos):
-        action = actions[i]
-        if type(action) is Skipped:
-            stats.record(offsets[i], stamps[i], None, None)
-            continue
-        outcome = replica.ingest_action(offsets[i], stamps[i], action)  # type: ignore[arg-type]
-        stats.record(offsets[i], stamps[i], action, outcome)  # type: ignore[arg-type]
+        match actions[i]:
+            case Skipped():
+                stats.record(offsets[i], stamps[i], None, None)
+            case action:
+                stats.record(
+                    offsets[i], stamps[i], action, replica.ingest_action(offsets[i], stamps[i], action)
+                )
     return stats.standings()

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
 from game.core.codec import Skipped, decode, to_json_dict
@@ -24,7 +25,6 @@ from game.core.world import (
     Event,
     Hit,
     ItemBack,
-    Joined,
     Killed,
     Left,
     Outcome,
@@ -32,10 +32,17 @@ from game.core.world import (
     Respawned,
     Used,
 )
-from game.kafka import KafkaSettings, MatchReader, raw_records, settings_from_args
-from spectator.source import NO_MATCH, READ_ERRORS, UNREACHABLE, quiet, triage
+from game.kafka import (
+    KafkaSettings,
+    KafkaUnavailable,
+    LinkStatus,
+    MatchReader,
+    link_status,
+    settings_from_args,
+)
 
 Lookup = Callable[[int], str]  # player id -> name, as the world knows it now
+E = TypeVar("E", Hit, Killed, PickedUp, Used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +72,7 @@ def describe_age(last_ms: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = quiet(settings_from_args(args))
+    settings = settings_from_args(args).quiet()
     try:
         return _follow(args, settings)
     except KeyboardInterrupt:
@@ -79,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
-    reader = MatchReader(settings, args.match, "beginning")
-    try:
+    with MatchReader(settings, args.match, "beginning") as reader:
         end = _wait_for_log(reader, settings, args)
         if end is None:
             return 2
@@ -102,17 +108,20 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
         while not (stop is not None and replica.offset >= stop):
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            for offset, ts, key, value in raw_records(reader.poll(5_000, 0.2)):
+            for record in reader.poll(5_000, 0.2):
+                offset, ts = record.offset, record.ts
                 if start_ts is None:
                     start_ts = ts
-                action = decode(value, key)
+                action = decode(record.value, record.key)
                 name = _name_of(replica, action)
-                if type(action) is Skipped:
-                    replica.offset = offset
-                    replica.skipped[action.reason] += 1
-                    outcome = None
-                else:
-                    outcome = replica.ingest_action(offset, ts, action)  # type: ignore[arg-type]
+                outcome: Outcome | None
+                match action:
+                    case Skipped(reason=reason):
+                        replica.offset = offset
+                        replica.skipped[reason] += 1
+                        outcome = None
+                    case _:
+                        outcome = replica.ingest_action(offset, ts, action)
                 if stop is not None and offset > stop:
                     break
                 if offset >= first:
@@ -121,8 +130,6 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
                     out.write("".join(line + "\n" for line in lines))
             out.flush()
         return 0
-    finally:
-        reader.close()
 
 
 def _wait_for_log(reader: MatchReader, settings: KafkaSettings, args: argparse.Namespace) -> int | None:
@@ -131,30 +138,32 @@ def _wait_for_log(reader: MatchReader, settings: KafkaSettings, args: argparse.N
     while True:
         try:
             return reader.end_offset(timeout=2.0)
-        except READ_ERRORS as exc:
-            problem = triage(exc)
-        if problem == UNREACHABLE:
-            message = f"Kafka is not reachable at {settings.bootstrap}"
-        else:
+        except KafkaUnavailable as exc:
+            missing = link_status(exc) is LinkStatus.TOPIC_MISSING
+        if missing:
             message = f"no match named {args.match!r} on {settings.bootstrap}"
+        else:
+            message = f"Kafka is not reachable at {settings.bootstrap}"
         if args.exit_at_end:
-            hint = settings.unreachable() if problem == UNREACHABLE else message
+            hint = message if missing else settings.unreachable()
             print(f"error: {hint}", file=sys.stderr)
             return None
         if message != said:
-            wait = "retrying" if problem == UNREACHABLE else "waiting for it"
+            wait = "waiting for it" if missing else "retrying"
             print(f"{message} — {wait}", file=sys.stderr)
             said = message
-        time.sleep(1.0 if problem == NO_MATCH else 0.5)
+        time.sleep(1.0 if missing else 0.5)
 
 
 def _name_of(replica: MatchReplica, action: Action | Skipped) -> str:
-    if type(action) is Skipped:
-        return ""
-    if type(action) is Join:
-        return action.name  # type: ignore[union-attr]
-    player = replica.world.players.get(action.pid)  # type: ignore[union-attr]
-    return player.name if player else f"player {action.pid}"  # type: ignore[union-attr]
+    match action:
+        case Skipped():
+            return ""
+        case Join(name=name):
+            return name
+        case _:
+            player = replica.world.players.get(action.pid)
+            return player.name if player else f"player {action.pid}"
 
 
 def clock(ms: int) -> str:
@@ -171,25 +180,23 @@ def text_lines(seen: Seen, lookup: Lookup) -> list[str]:
     """One readable line for the record, and one per consequence worth its own line."""
     offset, ms, action, outcome = seen.offset, seen.ms, seen.action, seen.outcome
     head = f"[{clock(ms)}] #{offset}"
-    if type(action) is Skipped:
-        return [f"{head} skipped record at offset {offset}: {action.reason}"]  # type: ignore[union-attr]
+    if isinstance(action, Skipped):
+        return [f"{head} skipped record at offset {offset}: {action.reason}"]
     if outcome is None:  # only skipped records come without an outcome
         return [f"{head} {action.KIND} (not folded)"]
-    names = _Names(seen.name, action.pid, lookup)  # type: ignore[union-attr]
+    names = _Names(seen.name, action.pid, lookup)
     # Timers the record's arrival fired (respawns, items back, timeouts) come before it.
-    own = (Hit, Killed, Joined, PickedUp, Used)
-    timer_lines = [_event_line(event, names) for event in outcome.events if type(event) not in own]
-    if type(action) is Leave:
+    timer_lines = [line for event in outcome.events if (line := _event_line(event, names))]
+    if isinstance(action, Leave):
         timer_lines = [line for line in timer_lines if not line.endswith(" left")]
-    said = _describe(action, outcome, names)  # type: ignore[arg-type]
+    said = _describe(action, outcome, names)
     if not outcome.applied:
         said += f" REJECTED ({outcome.reason})"
-    lines = [f"[{clock(ms)}] {line}" for line in timer_lines if line]
+    lines = [f"[{clock(ms)}] {line}" for line in timer_lines]
     lines.append(f"{head} {said}")
     lines += [
         f"[{clock(ms)}] {names.of(e.victim)} was killed by {names.of(e.attacker)}"
-        for e in outcome.events
-        if type(e) is Killed
+        for e in _events(outcome, Killed)
     ]
     return lines
 
@@ -206,44 +213,46 @@ class _Names:
 
 def _describe(action: Action, outcome: Outcome, names: _Names) -> str:
     who = names.of(action.pid)
-    kind = type(action)
-    if kind is Move:
-        facing = FACING_NAMES[action.facing]  # type: ignore[union-attr]
-        return f"{who} moved {facing} to ({tiles(action.x)}, {tiles(action.y)})"  # type: ignore[union-attr]
-    if kind is Attack:
-        hits = [e for e in outcome.events if type(e) is Hit]
-        said = f"{who} attacked {FACING_NAMES[action.facing]}"  # type: ignore[union-attr]
-        if outcome.applied:
-            said += ": " + (
-                ", ".join(f"hit {names.of(h.victim)} for {h.damage} (hp {h.hp})" for h in hits) or "missed"
-            )
-        return said
-    if kind is Pickup:
-        picked = [e for e in outcome.events if type(e) is PickedUp]
-        what = f"a {picked[0].kind}" if picked else "an item"
-        return f"{who} collected {what} (item {action.item})"  # type: ignore[union-attr]
-    if kind is UseItem:
-        used = [e for e in outcome.events if type(e) is Used]
-        return f"{who} used a potion (hp {used[0].hp})" if used else f"{who} used a potion"
-    if kind is Join:
-        return f"{who} joined"
-    if kind is Leave:
-        return f"{who} left"
-    if kind is Ping:
-        return f"{who} pinged"
-    return f"{who} did {action.KIND}"
+    match action:
+        case Move(x=x, y=y, facing=facing):
+            return f"{who} moved {FACING_NAMES[facing]} to ({tiles(x)}, {tiles(y)})"
+        case Attack(facing=facing):
+            said = f"{who} attacked {FACING_NAMES[facing]}"
+            if outcome.applied:
+                hits = [f"hit {names.of(e.victim)} for {e.damage} (hp {e.hp})" for e in _events(outcome, Hit)]
+                said += ": " + (", ".join(hits) or "missed")
+            return said
+        case Pickup(item=item):
+            picked = _events(outcome, PickedUp)
+            what = f"a {picked[0].kind}" if picked else "an item"
+            return f"{who} collected {what} (item {item})"
+        case UseItem():
+            used = _events(outcome, Used)
+            return f"{who} used a potion (hp {used[0].hp})" if used else f"{who} used a potion"
+        case Join():
+            return f"{who} joined"
+        case Leave():
+            return f"{who} left"
+        case Ping():
+            return f"{who} pinged"
+
+
+def _events(outcome: Outcome, kind: type[E]) -> list[E]:
+    """The events of one kind an outcome holds, in order."""
+    return [event for event in outcome.events if isinstance(event, kind)]
 
 
 def _event_line(event: Event, names: _Names) -> str:
-    kind = type(event)
-    if kind is Respawned:
-        return f"{names.of(event.pid)} respawned at ({tiles(event.x)}, {tiles(event.y)})"  # type: ignore[union-attr]
-    if kind is Left:
-        if event.reason == "timeout":  # type: ignore[union-attr]
-            return f"{event.name} timed out"  # type: ignore[union-attr]
-        return f"{event.name} left"  # type: ignore[union-attr]
-    if kind is ItemBack:
-        return f"a {event.kind} is back (item {event.item})"  # type: ignore[union-attr]
+    """A line for an event the record's arrival fired on a timer; "" for the others."""
+    match event:
+        case Respawned(pid=pid, x=x, y=y):
+            return f"{names.of(pid)} respawned at ({tiles(x)}, {tiles(y)})"
+        case Left(name=name, reason="timeout"):
+            return f"{name} timed out"
+        case Left(name=name):
+            return f"{name} left"
+        case ItemBack(item=item, kind=kind):
+            return f"a {kind} is back (item {item})"
     return ""
 
 
@@ -251,12 +260,11 @@ def json_lines(seen: Seen, lookup: Lookup) -> list[str]:
     """One JSON object per record: what it was, whose, and what it did."""
     action, outcome = seen.action, seen.outcome
     base = {"offset": seen.offset, "ts": seen.ts, "ms": seen.ms}
-    if type(action) is Skipped:
-        record = {**base, "type": "skipped", "reason": action.reason}  # type: ignore[union-attr]
-        return [json.dumps(record)]
+    if isinstance(action, Skipped):
+        return [json.dumps({**base, "type": "skipped", "reason": action.reason})]
     if outcome is None:  # only skipped records come without an outcome
         return []
-    record = {**base, "player": seen.name, **to_json_dict(action)}  # type: ignore[arg-type]
+    record = {**base, "player": seen.name, **to_json_dict(action)}
     record |= {
         "applied": outcome.applied,
         "reason": outcome.reason,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from game.core.actions import Action
 from game.core.codec import Skipped, decode
 from game.core.maps import TileMap
+from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
 from game.core.world import Event, Joined, Killed, Left, PickedUp
 
@@ -36,13 +37,6 @@ class Marker:
     detail: str = ""  # item kind; the joiner's or leaver's name
     name: str = ""  # the actor's name then (a player may have left since)
     other_name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    offset: int
-    ts: int
-    action: Action | Skipped
 
 
 class Timeline:
@@ -71,29 +65,22 @@ class Timeline:
     def __len__(self) -> int:
         return len(self.actions)
 
-    def append(self, offset: int, ts: int, key: bytes | None, value: bytes | None) -> None:
+    def append(self, record: Record) -> None:
         """Store one record (decoded now, folded later)."""
-        stamps = self.stamps
-        if stamps and ts < stamps[-1]:
-            ts = stamps[-1]
-        self.offsets.append(offset)
-        stamps.append(ts)
-        self.actions.append(decode(value, key))
+        self.extend((record,))
 
-    def extend(self, records: Iterable[tuple[int, int, bytes | None, bytes | None]]) -> None:
-        """`append` for a batch (offset, ts, key, value), with the lookups hoisted."""
+    def extend(self, records: Iterable[Record]) -> None:
+        """Store a batch of records, in log order, with the lookups hoisted."""
         add_offset, add_stamp, add_action = self.offsets.append, self.stamps.append, self.actions.append
         last = self.stamps[-1] if self.stamps else -(2**62)
-        for offset, ts, key, value in records:
+        for record in records:
+            ts = record.ts
             if ts < last:
                 ts = last
             last = ts
-            add_offset(offset)
+            add_offset(record.offset)
             add_stamp(ts)
-            add_action(decode(value, key))
-
-    def record(self, index: int) -> Record:
-        return Record(self.offsets[index], self.stamps[index], self.actions[index])
+            add_action(decode(record.value, record.key))
 
     @property
     def start_ts(self) -> int:
@@ -114,11 +101,6 @@ class Timeline:
     def head_ts(self) -> int:
         """Broker time of the last folded record: the world's 'now'."""
         return self.stamps[self.pos - 1] if self.pos else self.start_ts
-
-    @property
-    def behind(self) -> int:
-        """Stored records not yet folded."""
-        return len(self.actions) - self.pos
 
     def index_at(self, ms: float) -> int:
         """How many records have ts <= ms."""
@@ -205,12 +187,13 @@ class Timeline:
             stop = min(end, (i // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY)
             fresh = self._fresh
             for j in range(i, stop):
-                action = actions[j]
-                if type(action) is Skipped:
-                    replica.offset = offsets[j]
-                    skipped[action.reason] += 1  # type: ignore[union-attr]
-                    continue
-                outcome = ingest(offsets[j], stamps[j], action)  # type: ignore[arg-type]
+                match actions[j]:
+                    case Skipped(reason=reason):
+                        replica.offset = offsets[j]
+                        skipped[reason] += 1
+                        continue
+                    case action:
+                        outcome = ingest(offsets[j], stamps[j], action)
                 if outcome.events:
                     if events is not None:
                         events.extend(outcome.events)
@@ -231,18 +214,17 @@ class Timeline:
             return player.name if player else f"#{pid}"
 
         for event in events:
-            kind = type(event)
-            if kind is Killed:
-                killer, victim = event.attacker, event.victim  # type: ignore[union-attr]
-                marker = Marker(ts, index, "kill", killer, victim, "", name(killer), name(victim))
-            elif kind is PickedUp:
-                pid = event.pid  # type: ignore[union-attr]
-                marker = Marker(ts, index, "pickup", pid, detail=event.kind, name=name(pid))  # type: ignore[union-attr]
-            elif kind is Joined or kind is Left:
-                pid, who = event.pid, event.name  # type: ignore[union-attr]
-                marker = Marker(ts, index, "join" if kind is Joined else "leave", pid, 0, who, who)
-            else:
-                continue
+            match event:
+                case Killed(attacker=killer, victim=victim):
+                    marker = Marker(ts, index, "kill", killer, victim, "", name(killer), name(victim))
+                case PickedUp(pid=pid, kind=kind):
+                    marker = Marker(ts, index, "pickup", pid, detail=kind, name=name(pid))
+                case Joined(pid=pid, name=who):
+                    marker = Marker(ts, index, "join", pid, 0, who, who)
+                case Left(pid=pid, name=who):
+                    marker = Marker(ts, index, "leave", pid, 0, who, who)
+                case _:
+                    continue
             self.markers.append(marker)
             self._marker_ts.append(ts)
             self.marker_times[marker.kind].append(ts)

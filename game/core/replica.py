@@ -16,9 +16,6 @@ from game.core.codec import Skipped, decode
 from game.core.maps import TileMap, available_maps, load_map
 from game.core.world import Outcome, World, apply, new_world, world_hash
 
-# A record as readers keep it: (offset, broker timestamp ms, key, value).
-RawRecord = tuple[int, int, bytes | None, bytes | None]
-
 
 @dataclass(slots=True)
 class DeliveryHealth:
@@ -41,23 +38,25 @@ class MatchReplica:
 
     def ingest(self, offset: int, ts: int, key: bytes | None, value: bytes | None) -> Outcome | None:
         """Decode and apply one record; None when the record was skipped as garbage."""
-        action = decode(value, key)
-        if type(action) is Skipped:
-            self.offset = offset
-            self.skipped[action.reason] += 1
-            return None
-        return self.ingest_action(offset, ts, action)  # type: ignore[arg-type]
+        match decode(value, key):
+            case Skipped(reason=reason):
+                self.offset = offset
+                self.skipped[reason] += 1
+                return None
+            case action:
+                return self.ingest_action(offset, ts, action)
 
     def read(
         self, offset: int, ts: int, key: bytes | None, value: bytes | None
-    ) -> tuple[Action | None, Outcome | None]:
-        """Like `ingest`, but also hands back the decoded action (None when skipped)."""
-        action = decode(value, key)
-        if type(action) is Skipped:
-            self.offset = offset
-            self.skipped[action.reason] += 1
-            return None, None
-        return action, self.ingest_action(offset, ts, action)  # type: ignore[arg-type]
+    ) -> tuple[Action, Outcome] | tuple[None, None]:
+        """Like `ingest`, but also hands back the decoded action (None, None when skipped)."""
+        match decode(value, key):
+            case Skipped(reason=reason):
+                self.offset = offset
+                self.skipped[reason] += 1
+                return None, None
+            case action:
+                return action, self.ingest_action(offset, ts, action)
 
     def ingest_action(self, offset: int, ts: int, action: Action) -> Outcome:
         self.offset = offset

@@ -6,40 +6,33 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from types import TracebackType
 from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
-    KafkaError,
     KafkaException,
     TopicPartition,
 )
 
 from game.core.records import Record
-from game.kafka.reader import record_of
-from game.kafka.settings import KafkaSettings, KafkaUnavailable, private_group
+from game.kafka.link import LinkStatus, TopicMissing, link_status
+from game.kafka.reader import ignore_error, record_of
+from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
 
 
 class CompactedTopicReader:
-    """Reads every partition of a (compacted) topic from the start, read_committed, no group."""
+    """Reads every partition of a (compacted) topic from the start, read_committed, no group.
+
+    A context manager, as MatchReader is. Raises TopicMissing when there is no such topic,
+    KafkaUnavailable when the cluster cannot be reached.
+    """
 
     def __init__(self, settings: KafkaSettings, topic: str, timeout: float = 15.0) -> None:
         self.topic = topic
-        self.last_error = ""
         self._consumer = Consumer(
-            settings.client_config(
-                **{
-                    "group.id": private_group(),
-                    "enable.auto.commit": False,
-                    "enable.auto.offset.store": False,
-                    "isolation.level": "read_committed",
-                    "auto.offset.reset": "earliest",
-                    "fetch.wait.max.ms": 100,
-                    "error_cb": self._on_error,
-                }
-            )
+            reader_config(settings, **{"isolation.level": "read_committed", "error_cb": ignore_error})
         )
         try:
             metadata = self._consumer.list_topics(topic, timeout=timeout)
@@ -49,12 +42,17 @@ class CompactedTopicReader:
         info = metadata.topics.get(topic)
         if info is None or info.error is not None:
             self._consumer.close()
-            raise KafkaUnavailable(f"topic {topic} does not exist on {settings.bootstrap}")
+            raise TopicMissing(f"topic {topic} does not exist on {settings.bootstrap}")
         self.partitions = sorted(info.partitions)
         self._consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in self.partitions])
 
-    def _on_error(self, error: KafkaError) -> None:
-        self.last_error = error.str()
+    def __enter__(self) -> CompactedTopicReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
 
     def end_offsets(self, timeout: float = 5.0) -> dict[int, int]:
         """Per partition, the high watermark now (a read_committed reader also waits there
@@ -72,14 +70,9 @@ class CompactedTopicReader:
         return {tp.partition: tp.offset for tp in found}
 
     def poll(self, max_records: int = 5_000, timeout: float = 0.5) -> list[Record]:
-        records = []
-        for message in self._consumer.consume(max_records, timeout):
-            error = message.error()
-            if error is not None:  # enable.partition.eof is off: these are real errors
-                self.last_error = error.str()
-                continue
-            records.append(record_of(message))
-        return records
+        """The records that arrived within `timeout` s; errors are left out (`end_offsets`
+        raises when the topic cannot be read)."""
+        return [record_of(m) for m in self._consumer.consume(max_records, timeout) if m.error() is None]
 
     def read_to_end(self, timeout_s: float = 30.0) -> list[Record]:
         """Every record up to the ends as of now (a transaction still open is waited for)."""
@@ -99,18 +92,17 @@ class CompactedTopicReader:
 
 # --- background views for windows: the stats topic's latest values, a match log's range ---
 
-FEED_CONNECTING, FEED_OK, FEED_ABSENT, FEED_UNREACHABLE = "connecting", "ok", "absent", "unreachable"
-
 
 class CompactedTopicFeed:
     """The latest value per key of a compacted topic, kept up to date by a daemon thread.
 
     A window's frame loop reads `values` without locks and never waits on the network: the
     thread replaces the dict (never mutates a published one) at most every `publish_every`
-    seconds, bumping `version`. `status` is connecting, ok (following the topic), absent (no
-    such topic yet) or unreachable; the last two are retried every `retry_s`. `caught_up`
-    turns True once the ends as of the first connection were read. Values are decoded by
-    `decode` (JSON by default); a tombstone or an undecodable value removes its key.
+    seconds, bumping `version`. `status` is a LinkStatus: CONNECTING, OK (following the
+    topic), TOPIC_MISSING (no such topic yet) or UNREACHABLE; the last two are retried every
+    `retry_s`. `caught_up` turns True once the ends as of the first connection were read.
+    Values are decoded by `decode` (JSON by default); a tombstone or an undecodable value
+    removes its key.
     """
 
     def __init__(
@@ -124,13 +116,12 @@ class CompactedTopicFeed:
         timeout: float = 3.0,
     ) -> None:
         # Quiet: the feed reports its own status, librdkafka's logs would only repeat it.
-        self.settings = replace(settings, overrides=(("log_level", "0"), *settings.overrides))
+        self.settings = settings.quiet()
         self.topic = topic
         self.values: dict[str, Any] = {}
         self.version = 0
-        self.status = FEED_CONNECTING
+        self.status = LinkStatus.CONNECTING
         self.caught_up = False
-        self.error = ""
         self._decode = decode
         self._retry_s = retry_s
         self._publish_every = publish_every
@@ -150,36 +141,22 @@ class CompactedTopicFeed:
 
     @property
     def settled(self) -> bool:
-        """Read to the end once, or known to have nothing to read (absent, unreachable)."""
-        return self.caught_up or self.status in (FEED_ABSENT, FEED_UNREACHABLE)
+        """Read to the end once, or known to have nothing to read (topic missing, unreachable)."""
+        return self.caught_up or self.status in (LinkStatus.TOPIC_MISSING, LinkStatus.UNREACHABLE)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                reader = CompactedTopicReader(self.settings, self.topic, timeout=self._timeout)
-            except KafkaUnavailable as exc:
-                # The reader raises from librdkafka's error when the cluster is away, and on
-                # its own (no cause) when the topic does not exist.
-                self.status = FEED_UNREACHABLE if exc.__cause__ is not None else FEED_ABSENT
-                self.error = str(exc)
+                with CompactedTopicReader(self.settings, self.topic, timeout=self._timeout) as reader:
+                    self._follow(reader)
+            except Exception as exc:  # a bad setting too: report it, never kill the window
+                self.status = link_status(exc)
                 self._stop.wait(self._retry_s)
-                continue
-            except Exception as exc:  # a bad setting, say: report it, never kill the window
-                self.status, self.error = FEED_UNREACHABLE, str(exc)
-                self._stop.wait(self._retry_s)
-                continue
-            try:
-                self._follow(reader)
-            except Exception as exc:
-                self.status, self.error = FEED_UNREACHABLE, str(exc)
-                self._stop.wait(self._retry_s)
-            finally:
-                reader.close()
 
     def _follow(self, reader: CompactedTopicReader) -> None:
         latest = dict(self.values)  # a reconnection reads from the start again: same or newer values
         ends = reader.end_offsets(timeout=self._timeout)
-        self.status = FEED_OK
+        self.status = LinkStatus.OK
         dirty, published = False, 0.0
         while not self._stop.is_set():
             for record in reader.poll(2_000, 0.2):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 
 from confluent_kafka import (
     Consumer,
-    KafkaError,
     KafkaException,
     Producer,
     TopicPartition,
 )
 
 from game.core.records import Record
-from game.kafka.reader import record_of
+from game.kafka.reader import ignore_error, record_of
 from game.kafka.settings import KafkaSettings, KafkaUnavailable
 
 
@@ -52,7 +52,7 @@ class TransactionalProcessor:
     (aborting its open transaction at once, so read_committed readers don't stall until the
     transaction times out) and takes over its partitions without a rebalance. Rebalance
     callbacks only run inside `poll`, and `transact` completes before the next `poll`, so no
-    transaction is ever open across a rebalance.
+    transaction is ever open across a rebalance. A context manager: leaving it closes.
     """
 
     def __init__(
@@ -68,7 +68,6 @@ class TransactionalProcessor:
     ) -> None:
         self._assigned = assigned
         self._revoked = revoked
-        self.last_error = ""
         config = settings.client_config(
             **{
                 "group.id": group,
@@ -82,7 +81,7 @@ class TransactionalProcessor:
                 "partition.assignment.strategy": "cooperative-sticky",
                 # Pattern subscriptions see new match topics at the next metadata refresh.
                 "topic.metadata.refresh.interval.ms": 2_000,
-                "error_cb": self._on_error,
+                "error_cb": ignore_error,
             }
         )
         self._cooperative = config["partition.assignment.strategy"] == "cooperative-sticky"
@@ -93,7 +92,7 @@ class TransactionalProcessor:
                     "transactional.id": f"{group}-{instance}",
                     "transaction.timeout.ms": transaction_timeout_ms,
                     "linger.ms": 5,
-                    "error_cb": self._on_error,
+                    "error_cb": ignore_error,
                 }
             )
         )
@@ -105,8 +104,13 @@ class TransactionalProcessor:
             topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
         )
 
-    def _on_error(self, error: KafkaError) -> None:
-        self.last_error = error.str()
+    def __enter__(self) -> TransactionalProcessor:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         starts = self._assigned(self._committed(partitions)) if partitions else {}
@@ -150,12 +154,10 @@ class TransactionalProcessor:
         records = []
         for message in self._consumer.consume(max_records, timeout):
             error = message.error()
-            if error is not None:  # enable.partition.eof is off: these are real errors
-                if error.fatal():
-                    raise TransactionFailed(error.str())
-                self.last_error = error.str()
-                continue
-            records.append(record_of(message))
+            if error is None:
+                records.append(record_of(message))
+            elif error.fatal():  # enable.partition.eof is off: the others pass (a retry heals them)
+                raise TransactionFailed(error.str())
         return records
 
     def transact(
@@ -179,7 +181,6 @@ class TransactionalProcessor:
             self._producer.commit_transaction(timeout)
         except KafkaException as exc:
             error = exc.args[0]
-            self.last_error = error.str()
             if not error.txn_requires_abort():
                 raise TransactionFailed(error.str()) from exc
             self._producer.abort_transaction(timeout)

@@ -6,6 +6,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from types import TracebackType
 
 from confluent_kafka import (
     KafkaError,
@@ -13,7 +14,7 @@ from confluent_kafka import (
     Producer,
 )
 
-from game.kafka.settings import KafkaSettings
+from game.kafka.settings import KafkaSettings, producer_config
 
 # How many actions a player may have waiting while Kafka is away before new ones are refused.
 MAX_BACKLOG = 10_000
@@ -34,20 +35,12 @@ class ActionProducer:
     record not yet acknowledged is sent again in order; one that had in fact been written
     shows up twice in the log, and every reader rejects the second copy as a duplicate by
     its sequence number, so the game still applies it once.
+
+    A context manager: leaving `with ActionProducer(settings) as producer:` flushes (bounded).
     """
 
     def __init__(self, settings: KafkaSettings, on_delivery: DeliveryCallback | None = None) -> None:
-        self._config = settings.client_config(
-            **{
-                "enable.idempotence": True,
-                "acks": "all",
-                "linger.ms": 2,  # leave within a frame, still batching a burst
-                "socket.nagle.disable": True,
-                "message.timeout.ms": 0,  # never drop a player's action while the client runs
-                "queue.buffering.max.messages": 200_000,
-                "error_cb": self._on_error,
-            }
-        )
+        self._config = producer_config(settings, error_cb=self._on_error)
         self._producer = Producer(self._config)
         self._generation = 0
         self._report = partial(self._delivered, 0)
@@ -58,11 +51,17 @@ class ActionProducer:
         self.delivered = 0
         self.failed = 0
         self.rebuilds = 0
-        self.last_error = ""
-        self.last_error_at = 0.0
+        self.last_error_at = 0.0  # time.monotonic() of the latest error: `unreachable` reads it
+
+    def __enter__(self) -> ActionProducer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.flush()
 
     def _on_error(self, error: KafkaError) -> None:
-        self.last_error = error.str()
         self.last_error_at = time.monotonic()
         if error.fatal():
             self._rebuild = True
@@ -79,7 +78,6 @@ class ActionProducer:
                 self._forget(message)
         else:
             self.failed += 1
-            self.last_error = error.str()
             self.last_error_at = time.monotonic()
             if error.fatal() or error.retriable() or error.code() == KafkaError._MSG_TIMED_OUT:  # noqa: SLF001
                 self._rebuild = True  # a new producer can deliver it: send it again

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import cast
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -15,44 +18,37 @@ from confluent_kafka import (
 )
 
 from game.core.records import Record
-from game.core.replica import RawRecord
-from game.kafka.settings import KafkaSettings, KafkaUnavailable, private_group
+from game.kafka.link import LinkStatus, TopicMissing, link_status
+from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
 from game.kafka.topics import topic_for
 
 
-def raw_records(messages: list[Message]) -> list[RawRecord]:
-    return [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in messages]
-
-
 class MatchReader:
-    """Reads one match's partition from a chosen offset; never commits, never joins a group."""
+    """Reads one match's partition from a chosen offset; never commits, never joins a group.
+
+    A context manager: `with MatchReader(settings, match) as reader:` closes it on the way out.
+    """
 
     def __init__(self, settings: KafkaSettings, match: str, start: int | str = "beginning") -> None:
         self.topic = topic_for(match)
-        self.last_error = ""
-        self._consumer = Consumer(
-            settings.client_config(
-                **{
-                    "group.id": private_group(),
-                    "enable.auto.commit": False,
-                    "enable.auto.offset.store": False,
-                    "auto.offset.reset": "earliest",
-                    "socket.nagle.disable": True,
-                    "fetch.wait.max.ms": 100,
-                    "error_cb": self._on_error,
-                }
-            )
-        )
+        self._consumer = Consumer(reader_config(settings, error_cb=ignore_error))
         self._consumer.assign([TopicPartition(self.topic, 0, _offset(start))])
 
-    def _on_error(self, error: KafkaError) -> None:
-        self.last_error = error.str()
+    def __enter__(self) -> MatchReader:
+        return self
 
-    def poll(self, max_records: int = 2_000, timeout: float = 0.0) -> list[Message]:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def poll(self, max_records: int = 2_000, timeout: float = 0.0) -> list[Record]:
         """The records that have arrived (up to max_records), waiting at most `timeout` s.
 
         Returns as soon as anything is there: `consume(n, timeout)` alone would wait out
         the whole timeout unless n records arrive, which is latency a reader never wants.
+        Errors (the end of the partition among them) are left out: `end_offset` says when
+        the log cannot be read.
         """
         messages = self._consumer.consume(max_records, 0)
         if not messages and timeout > 0:
@@ -60,44 +56,38 @@ class MatchReader:
             if first is None:
                 return []
             messages = [first, *self._consumer.consume(max_records - 1, 0)] if max_records > 1 else [first]
-        for message in messages:
-            if message.error() is not None:
-                return self._without_errors(messages)
-        return messages
-
-    def _without_errors(self, messages: list[Message]) -> list[Message]:
-        good = []
-        for message in messages:
-            error = message.error()
-            if error is None:
-                good.append(message)
-            elif error.code() != KafkaError._PARTITION_EOF:  # noqa: SLF001 (a public librdkafka code)
-                self.last_error = error.str()
-        return good
+        topic, offset_of = self.topic, _offset_of
+        # One partition, assigned by us: its topic and partition need not be asked of each record.
+        return [
+            Record(topic, 0, offset_of(m), m.timestamp()[1], m.key(), m.value())
+            for m in messages
+            if m.error() is None
+        ]
 
     def seek(self, offset: int | str) -> None:
         self._consumer.assign([TopicPartition(self.topic, 0, _offset(offset))])
 
-    def read_to_end(self, timeout: float = 60.0) -> list[RawRecord]:
+    def read_to_end(self, timeout: float = 60.0) -> list[Record]:
         """Every record from here to the end of the log as it is now.
 
         Stops at the last offset rather than counting records, so a log whose start
         retention removed still ends.
         """
         end = self.end_offset()
-        records: list[RawRecord] = []
+        records: list[Record] = []
         deadline = time.monotonic() + timeout
-        while end and (not records or records[-1][0] + 1 < end):
+        while end and (not records or records[-1].offset + 1 < end):
             if time.monotonic() >= deadline:
                 raise KafkaUnavailable(f"could not read {self.topic} to offset {end} in {timeout:.0f} s")
-            records += raw_records(self.poll(5_000, 1.0))
+            records += self.poll(5_000, 1.0)
         return records
 
     def end_offset(self, timeout: float = 5.0) -> int:
         """The offset the next record will get (the log's high watermark).
 
         Retried within `timeout`: right after a broker restart or a leader change the
-        client may not know the partition for a moment.
+        client may not know the partition for a moment. Raises TopicMissing when the
+        topic does not exist, KafkaUnavailable for any other failure.
         """
         deadline = time.monotonic() + timeout
         while True:
@@ -108,13 +98,28 @@ class MatchReader:
                 return high
             except KafkaException as exc:
                 if time.monotonic() >= deadline:
-                    raise KafkaUnavailable(
-                        f"cannot read the end of {self.topic}: {exc.args[0].str()}"
-                    ) from exc
+                    problem = f"cannot read the end of {self.topic}: {exc.args[0].str()}"
+                    if link_status(exc) is LinkStatus.TOPIC_MISSING:
+                        raise TopicMissing(problem) from exc
+                    raise KafkaUnavailable(problem) from exc
                 time.sleep(0.1)
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def ignore_error(error: KafkaError) -> None:
+    """An error callback for readers: what fails reaches the caller where it matters (a read
+    of the log's end raises, a bad record is left out); registered so that librdkafka does not
+    also log every error."""
+    del error
+
+
+# The stubs type a message's topic, partition and offset Optional, for error events; a
+# consumed record always has them.
+_topic_of = cast(Callable[[Message], str], Message.topic)
+_partition_of = cast(Callable[[Message], int], Message.partition)
+_offset_of = cast(Callable[[Message], int], Message.offset)
 
 
 def _offset(start: int | str) -> int:
@@ -128,10 +133,11 @@ def _offset(start: int | str) -> int:
 
 
 def record_of(message: Message) -> Record:
+    """A consumed message as the one record type every reader keeps (an error-free message)."""
     return Record(
-        message.topic(),
-        message.partition(),
-        message.offset(),
+        _topic_of(message),
+        _partition_of(message),
+        _offset_of(message),
         message.timestamp()[1],
         message.key(),
         message.value(),

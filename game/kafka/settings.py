@@ -1,5 +1,9 @@
 """Kafka settings: bootstrap servers, security, librdkafka `-X key=value` overrides, from flags,
 environment or a config file, built into client configs in one place.
+
+`reader_config` and `producer_config` are the librdkafka settings of the project's readers
+and of its action producer: game.kafka's clients build on them, and so do the benchmarks'
+raw confluent-kafka baselines, so a baseline compares like with like.
 """
 
 from __future__ import annotations
@@ -8,7 +12,9 @@ import argparse
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 DEFAULT_BOOTSTRAP = "localhost:9092"
 MATCH_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -23,16 +29,52 @@ class KafkaSettings:
     bootstrap: str = DEFAULT_BOOTSTRAP
     overrides: tuple[tuple[str, str], ...] = ()  # librdkafka `-X key=value`, applied last
 
-    def client_config(self, **settings: object) -> dict[str, object]:
-        config: dict[str, object] = {"bootstrap.servers": self.bootstrap, **settings}
+    def client_config(self, **settings: Any) -> dict[str, Any]:
+        # Any, as confluent-kafka types a config: values are strings, numbers and callbacks.
+        config: dict[str, Any] = {"bootstrap.servers": self.bootstrap, **settings}
         config.update(self.overrides)
         return config
+
+    def quiet(self) -> KafkaSettings:
+        """These settings with librdkafka's own logging off, for clients that report their
+        connection trouble themselves."""
+        return replace(self, overrides=(("log_level", "0"), *self.overrides))
 
     def unreachable(self) -> str:
         return (
             f"Kafka is not reachable at {self.bootstrap}: start one with `make broker` "
             "(or `docker compose up -d --wait`), or pass --bootstrap HOST:PORT"
         )
+
+
+# The match readers': a group of their own (never joined), no commits, from the earliest
+# record, and a fetch that answers within 100 ms when there is nothing new.
+_READER_SETTINGS: dict[str, Any] = {
+    "enable.auto.commit": False,
+    "enable.auto.offset.store": False,
+    "auto.offset.reset": "earliest",
+    "socket.nagle.disable": True,
+    "fetch.wait.max.ms": 100,
+}
+# The action producer's: idempotent, acknowledged by every in-sync replica, out within a frame.
+_PRODUCER_SETTINGS: dict[str, Any] = {
+    "enable.idempotence": True,
+    "acks": "all",
+    "linger.ms": 2,  # leave within a frame, still batching a burst
+    "socket.nagle.disable": True,
+    "message.timeout.ms": 0,  # never drop a player's action while the client runs
+    "queue.buffering.max.messages": 200_000,
+}
+
+
+def reader_config(settings: KafkaSettings, **extra: Any) -> dict[str, Any]:
+    """A reader's consumer config (`extra` settings added, the -X overrides still last)."""
+    return settings.client_config(**{"group.id": private_group(), **_READER_SETTINGS, **extra})
+
+
+def producer_config(settings: KafkaSettings, **extra: Any) -> dict[str, Any]:
+    """The action producer's config (`extra` settings added, the -X overrides still last)."""
+    return settings.client_config(**{**_PRODUCER_SETTINGS, **extra})
 
 
 # Security settings from the environment, for deployments that keep secrets out of argv.
@@ -70,20 +112,22 @@ def add_kafka_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> KafkaSettings:
-    """Bootstrap from --bootstrap, else $KAFKA_BOOTSTRAP_SERVERS, else localhost:9092.
-
-    Other settings, later ones winning: the --kafka-config file, then the security
-    variables of SECURITY_ENVIRONMENT, then each -X key=value.
+    """Every setting from its sources, later ones winning: the --kafka-config file, then the
+    environment ($KAFKA_BOOTSTRAP_SERVERS and the security variables of SECURITY_ENVIRONMENT),
+    then each -X key=value, then --bootstrap; localhost:9092 when none names the servers.
     """
-    bootstrap = args.bootstrap or os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP
     pairs: list[tuple[str, str]] = []
     config_file = getattr(args, "kafka_config", None)
     if config_file:
         pairs += read_config_file(config_file)
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        pairs.append(("bootstrap.servers", os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
     pairs += [(key, os.environ[name]) for name, key in SECURITY_ENVIRONMENT.items() if os.environ.get(name)]
     pairs += parse_overrides(args.kafka_overrides)
-    if any(key == "bootstrap.servers" for key, _ in pairs) and not args.bootstrap:
-        bootstrap = [value for key, value in pairs if key == "bootstrap.servers"][-1]
+    if args.bootstrap:
+        pairs.append(("bootstrap.servers", args.bootstrap))
+    named = [value for key, value in pairs if key == "bootstrap.servers"]
+    bootstrap = named[-1] if named else DEFAULT_BOOTSTRAP
     return KafkaSettings(bootstrap, tuple((k, v) for k, v in pairs if k != "bootstrap.servers"))
 
 
@@ -107,7 +151,7 @@ def _readable_config(path: str) -> str:
 def read_config_file(path: str) -> list[tuple[str, str]]:
     """A properties file of librdkafka settings: key=value lines, '#' comments."""
     try:
-        lines = open(path, encoding="utf-8").read().splitlines()  # noqa: SIM115
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ValueError(f"cannot read the Kafka config file {path}: {exc.strerror}") from exc
     pairs = []

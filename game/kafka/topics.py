@@ -14,9 +14,11 @@ from confluent_kafka import (
     KafkaException,
     TopicPartition,
 )
+
+# Imported from where they are defined: confluent_kafka.admin re-exports them only implicitly.
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from game.kafka.settings import MATCH_NAME, KafkaSettings, KafkaUnavailable, private_group
+from game.kafka.settings import MATCH_NAME, KafkaSettings, KafkaUnavailable, reader_config
 
 TOPIC_PREFIX = "arena.match."
 
@@ -132,12 +134,7 @@ def list_matches(settings: KafkaSettings, timeout: float = 10.0, *, recent: bool
     topics = sorted(t for t in metadata.topics if t.startswith(TOPIC_PREFIX))
     if not topics:
         return []
-    consumer = Consumer(
-        settings.client_config(
-            **{"group.id": private_group(), "enable.auto.commit": False, "auto.offset.reset": "earliest"}
-        )
-    )
-    try:
+    with Consumer(reader_config(settings)) as consumer:
         infos = []
         for topic in topics:
             _, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout)
@@ -146,8 +143,6 @@ def list_matches(settings: KafkaSettings, timeout: float = 10.0, *, recent: bool
                 info = _recent(consumer, topic, info, min(timeout, 2.0))
             infos.append(info)
         return infos
-    finally:
-        consumer.close()
 
 
 def _recent(consumer: Consumer, topic: str, info: MatchInfo, timeout: float) -> MatchInfo:
@@ -163,7 +158,8 @@ def _recent(consumer: Consumer, topic: str, info: MatchInfo, timeout: float) -> 
         for message in messages:
             keys.add(message.key())
             last_ms = message.timestamp()[1]
-        if messages and messages[-1].offset() >= info.records - 1:
+        last = messages[-1].offset() if messages else None
+        if last is not None and last >= info.records - 1:
             break
     return replace(info, last_ms=last_ms, players=len(keys))
 
@@ -173,17 +169,23 @@ MATCH_TOPIC_PATTERN = r"^arena\.match\..*"
 STATS_PARTITIONS = 3
 
 
+def ensure_topic(
+    settings: KafkaSettings, topic: str, partitions: int, config: dict[str, str], timeout: float = 15.0
+) -> int:
+    """Create a topic with these settings if needed (replicated as `_create_topic` says);
+    returns its partition count (an existing one's)."""
+    admin, metadata = _cluster_metadata(settings, timeout)
+    if topic not in metadata.topics:
+        _create_topic(admin, settings, topic, partitions, len(metadata.brokers), config, timeout)
+        metadata = admin.list_topics(topic, timeout=timeout)
+    return len(metadata.topics[topic].partitions)
+
+
 def ensure_compacted_topic(
     settings: KafkaSettings, topic: str, partitions: int = STATS_PARTITIONS, timeout: float = 15.0
 ) -> int:
     """Create a compacted topic if needed; returns its partition count (an existing one's)."""
-    admin, metadata = _cluster_metadata(settings, timeout)
-    if topic not in metadata.topics:
-        _create_topic(
-            admin, settings, topic, partitions, len(metadata.brokers), {"cleanup.policy": "compact"}, timeout
-        )
-        metadata = admin.list_topics(topic, timeout=timeout)
-    return len(metadata.topics[topic].partitions)
+    return ensure_topic(settings, topic, partitions, {"cleanup.policy": "compact"}, timeout)
 
 
 def match_log_range(settings: KafkaSettings, match: str, timeout: float = 5.0) -> tuple[int, int] | None:
@@ -192,17 +194,11 @@ def match_log_range(settings: KafkaSettings, match: str, timeout: float = 5.0) -
     Retention deletes a log from its start: records below the first offset are gone for good.
     """
     topic = topic_for(match)
-    consumer = Consumer(
-        replace(settings, overrides=(("log_level", "0"), *settings.overrides)).client_config(
-            **{"group.id": private_group(), "enable.auto.commit": False}
-        )
-    )
-    try:
-        info = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
-        if info is None or info.error is not None:
-            return None
-        return consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout, cached=False)
-    except KafkaException as exc:
-        raise KafkaUnavailable(settings.unreachable()) from exc
-    finally:
-        consumer.close()
+    with Consumer(reader_config(settings.quiet())) as consumer:
+        try:
+            info = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+            if info is None or info.error is not None:
+                return None
+            return consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout, cached=False)
+        except KafkaException as exc:
+            raise KafkaUnavailable(settings.unreachable()) from exc

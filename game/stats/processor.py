@@ -55,6 +55,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from types import TracebackType
 
 from game.core.records import Record
 from game.core.replica import MatchReplica, all_maps, new_replica
@@ -287,6 +288,14 @@ class StatsProcessor:
     def close(self) -> None:
         self.client.close()
 
+    def __enter__(self) -> StatsProcessor:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -341,15 +350,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     records = 0
     matches: list[str] = []
-    try:
-        while not stopping() and (args.seconds is None or time.monotonic() - started < args.seconds):
-            records += processor.step(0.5)
-        matches = sorted(state.stats.match for state in processor.matches.values())
-    except TransactionFailed as exc:
-        print(f"error: {exc} (another processor with --instance {args.instance}?)", file=sys.stderr)
-        return 1
-    finally:
-        processor.close()
+    with processor:
+        try:
+            while not stopping() and (args.seconds is None or time.monotonic() - started < args.seconds):
+                records += processor.step(0.5)
+            matches = sorted(state.stats.match for state in processor.matches.values())
+        except TransactionFailed as exc:
+            print(f"error: {exc} (another processor with --instance {args.instance}?)", file=sys.stderr)
+            return 1
     print(
         json.dumps(
             {

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from game.core.actions import Action, Join
 from game.core.ranking import ranked_by_name
+from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
 from game.core.world import Hit, Joined, Killed, Left, Outcome, PickedUp
 
@@ -269,13 +270,13 @@ class MatchStats:
 
 def standings_of_log(
     match: str,
-    records: Iterable[tuple[int, int, bytes | None, bytes | None]],
+    records: Iterable[Record],
     replica: MatchReplica | None = None,
 ) -> MatchStats:
-    """Fold (offset, ts, key, value) records of one match from offset 0: the reference."""
+    """Fold the records of one match from offset 0: the reference."""
     replica = replica if replica is not None else new_replica(match)
     stats = MatchStats(match)
-    for offset, ts, key, value in records:
-        action, outcome = replica.read(offset, ts, key, value)
-        stats.record(offset, ts, action, outcome)
+    for r in records:
+        action, outcome = replica.read(r.offset, r.ts, r.key, r.value)
+        stats.record(r.offset, r.ts, action, outcome)
     return stats

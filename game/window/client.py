@@ -124,7 +124,7 @@ class PlayerClient:
             target = reader.end_offset()
         except KafkaUnavailable as exc:
             if reader is not None:
-                reader.close()
+                reader.close()  # the next attempt opens its own: leak nothing
             self.status = f"{exc} (retrying)"
             self.next_connect = time.monotonic() + RECONNECT_EVERY_S
             return
@@ -141,14 +141,12 @@ class PlayerClient:
             return
         batch = 20_000 if self.state == "loading" else 2_000
         now_ms = time.monotonic() * 1000
-        for message in self.reader.poll(batch, 0):
-            action, outcome = self.replica.read(
-                message.offset(), message.timestamp()[1], message.key(), message.value()
-            )
-            if outcome is None:
+        for record in self.reader.poll(batch, 0):
+            action, outcome = self.replica.read(record.offset, record.ts, record.key, record.value)
+            if action is None or outcome is None:
                 continue
-            if action.pid == self.agent.pid:  # type: ignore[union-attr]
-                self.agent.on_own_record(action, outcome, self.replica.world)  # type: ignore[arg-type]
+            if action.pid == self.agent.pid:
+                self.agent.on_own_record(action, outcome, self.replica.world)
             if outcome.events and self.state != "loading":
                 self.scene.on_events(outcome.events, now_ms, self.replica.world)
         if self.state == "loading" and self.replica.offset + 1 >= self.load_target:
@@ -213,11 +211,12 @@ class PlayerClient:
     def hud(self, now_ms: float) -> Hud:
         world = self.replica.world
         me = world.players.get(self.agent.pid)
-        ok = self.state != "connecting" and not self._outage()
+        queued = self._queued_in_outage()
+        ok = self.state != "connecting" and queued is None
         status = self.status
-        if self._outage():
+        if queued is not None:
             self.outage_frames += 1
-            status = f"Kafka unreachable: {self.producer.pending} actions queued, retrying"  # type: ignore[union-attr]
+            status = f"Kafka unreachable: {queued} actions queued, retrying"
         if self.send_refused:
             status = f"Kafka away too long: {self.send_refused} actions dropped (queue full)"
         message = self.message
@@ -260,8 +259,10 @@ class PlayerClient:
         if found is not None:
             self.rank, self.rank_source = f"{found[0]}/{found[1]}", "world"
 
-    def _outage(self) -> bool:
-        return self.producer is not None and self.producer.unreachable
+    def _queued_in_outage(self) -> int | None:
+        """The actions waiting while Kafka is away; None while it is not."""
+        producer = self.producer
+        return producer.pending if producer is not None and producer.unreachable else None
 
     def run(self) -> int:
         pygame.init()

@@ -8,6 +8,7 @@ from confluent_kafka import (
     TIMESTAMP_LOG_APPEND_TIME,
     Consumer,
     KafkaError,
+    Message,
     Producer,
     TopicPartition,
 )
@@ -48,39 +49,36 @@ def test_log_append_time_topic_round_trip(kafka_bootstrap: str, match_name: str)
         if err is not None:
             errors.append(err)
 
-    sent = [{"seq": i, "tick": i * 3, "who": f"bot{i % 4}"} for i in range(RECORDS)]
-    for payload in sent:
+    whos = [f"bot{i % 4}" for i in range(RECORDS)]
+    sent = [{"seq": i, "tick": i * 3, "who": who} for i, who in enumerate(whos)]
+    for who, payload in zip(whos, sent, strict=True):
         producer.produce(
             topic,
-            key=payload["who"].encode(),
+            key=who.encode(),
             value=msgpack.packb(payload),
             on_delivery=on_delivery,
         )
     assert producer.flush(30) == 0
     assert errors == []
 
-    consumer = Consumer(
-        {
-            "bootstrap.servers": kafka_bootstrap,
-            "group.id": f"{match_name}-reader",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
+    config = {
+        "bootstrap.servers": kafka_bootstrap,
+        "group.id": f"{match_name}-reader",
+        "enable.auto.commit": False,
+    }
+    got: list[Message] = []
+    with Consumer(config) as consumer:
         consumer.assign([TopicPartition(topic, 0, 0)])
-        got = []
         while len(got) < RECORDS:
             batch = consumer.consume(num_messages=RECORDS, timeout=10)
             assert batch, f"timed out after {len(got)} of {RECORDS} records"
             for msg in batch:
                 assert msg.error() is None, msg.error()
                 got.append(msg)
-    finally:
-        consumer.close()
 
     assert [m.offset() for m in got] == list(range(RECORDS))
     assert [msgpack.unpackb(m.value()) for m in got] == sent
-    assert [m.key() for m in got] == [p["who"].encode() for p in sent]
+    assert [m.key() for m in got] == [who.encode() for who in whos]
     stamps = [m.timestamp() for m in got]
     assert {kind for kind, _ in stamps} == {TIMESTAMP_LOG_APPEND_TIME}
     times = [ts for _, ts in stamps]

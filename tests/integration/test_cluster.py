@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Message
 
 from broker.cluster import LocalCluster
 from broker.local import DEFAULT_BASE_DIR, JAVA_MISSING, BrokerError
 from game.core.codec import Skipped, decode
+from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
 
@@ -95,15 +95,12 @@ class LiveReader(threading.Thread):
         self.until: int | None = None  # stop once the log up to here is folded
 
     def run(self) -> None:
-        try:
+        with self.reader:
             while self.until is None or self.replica.offset + 1 < self.until:
-                for message in self.reader.poll(2_000, 0.1):
-                    self.replica.ingest(
-                        message.offset(), message.timestamp()[1], message.key(), message.value()
-                    )
-                    self.pids.add(int(message.key()))
-        finally:
-            self.reader.close()
+                for record in self.reader.poll(2_000, 0.1):
+                    self.replica.ingest(record.offset, record.ts, record.key, record.value)
+                    if record.key is not None:
+                        self.pids.add(int(record.key))
 
     def finish(self, end_offset: int, timeout: float = 30.0) -> None:
         self.until = end_offset
@@ -111,18 +108,15 @@ class LiveReader(threading.Thread):
         assert not self.is_alive(), f"the reader stopped at {self.replica.offset}, not {end_offset - 1}"
 
 
-def read_log(bootstrap: str, match: str) -> list[Message]:
-    reader = MatchReader(KafkaSettings(bootstrap), match)
-    try:
+def read_log(bootstrap: str, match: str) -> list[Record]:
+    with MatchReader(KafkaSettings(bootstrap), match) as reader:
         end = reader.end_offset()
-        records: list[Message] = []
+        records: list[Record] = []
         deadline = time.monotonic() + 30
         while len(records) < end and time.monotonic() < deadline:
             records.extend(reader.poll(5_000, 0.5))
         assert len(records) == end, f"read {len(records)} of {end} records"
         return records
-    finally:
-        reader.close()
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float, every: float = 0.05) -> float:
@@ -202,11 +196,11 @@ def test_a_match_survives_losing_its_leader(
     # Every action the bots produced was acknowledged and is in the log exactly once, in order.
     seqs: dict[int, list[int]] = defaultdict(list)
     stamps: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for message in records:
-        action = decode(message.value(), message.key())
+    for record in records:
+        action = decode(record.value, record.key)
         assert not isinstance(action, Skipped), action
         seqs[action.pid].append(action.seq)
-        stamps[action.pid].append((message.timestamp()[1], action.KIND))
+        stamps[action.pid].append((record.ts, action.KIND))
     assert summary["dropped"] == 0
     assert len(seqs) == BOTS
     for pid, got in seqs.items():
@@ -223,12 +217,12 @@ def test_a_match_survives_losing_its_leader(
     fresh = new_replica(match_name)
     hashes_at: dict[int, str] = {}
     wanted = {summary["offset"], reader.replica.offset}
-    for message in records:
-        fresh.ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
-        if message.offset() in wanted:
-            hashes_at[message.offset()] = fresh.hash()
+    for record in records:
+        fresh.ingest(record.offset, record.ts, record.key, record.value)
+        if record.offset in wanted:
+            hashes_at[record.offset] = fresh.hash()
     assert summary["hash"] == hashes_at[summary["offset"]]
-    assert reader.replica.offset == records[-1].offset()
+    assert reader.replica.offset == records[-1].offset
     assert reader.replica.hash() == fresh.hash()
 
     # The stopped broker, started again, catches up: back in sync, and once it leads again
@@ -240,11 +234,11 @@ def test_a_match_survives_losing_its_leader(
     cluster.elect_preferred_leader(topic)
     wait_for(f"broker {leader} to lead again", lambda: cluster.leader_of(topic) == leader, 30)
     again = read_log(bootstrap, match_name)
-    assert [_record(m) for m in again] == [_record(m) for m in records]
+    assert again == records
 
     # The figures for the README's Reliability section.
-    after = [m.timestamp()[1] for m in records if m.timestamp()[1] >= kill_ms]
-    around = [ts for m in records if kill_ms - 1000 <= (ts := m.timestamp()[1]) <= kill_ms + 30_000]
+    after = [r.ts for r in records if r.ts >= kill_ms]
+    around = [r.ts for r in records if kill_ms - 1000 <= r.ts <= kill_ms + 30_000]
     stall_ms = max((b - a for a, b in zip(around, around[1:], strict=False)), default=0)
     _report(
         pytestconfig,
@@ -254,7 +248,3 @@ def test_a_match_survives_losing_its_leader(
         f"({summary['actions_per_s']}/s), {len(after)} after the stop; restarted broker back "
         f"in sync {caught_up_s:.1f}s after its restart",
     )
-
-
-def _record(message: Message) -> tuple[int, int, bytes | None, bytes | None]:
-    return message.offset(), message.timestamp()[1], message.key(), message.value()

@@ -9,8 +9,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from game.core.actions import Pickup
 from game.core.codec import Skipped, decode
-from game.core.replica import RawRecord, new_replica
+from game.core.records import Record
+from game.core.replica import new_replica
 from game.core.world import apply
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
 
@@ -18,12 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTESTED_ITEM = 9  # a fury gem in the middle of the arena
 
 
-def read_log(bootstrap: str, match: str) -> list[RawRecord]:
-    reader = MatchReader(KafkaSettings(bootstrap), match)
-    try:
+def read_log(bootstrap: str, match: str) -> list[Record]:
+    with MatchReader(KafkaSettings(bootstrap), match) as reader:
         return reader.read_to_end()
-    finally:
-        reader.close()
 
 
 def run_players(bootstrap: str, match: str, scripts: dict[str, str], seconds: float) -> dict[str, dict]:
@@ -60,18 +59,18 @@ def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) ->
     replica = new_replica(match_name)
     hashes_at = {}
     wanted = {s["offset"] for s in summaries.values()}
-    for offset, ts, key, value in records:
-        replica.ingest(offset, ts, key, value)
-        if offset in wanted:
-            hashes_at[offset] = replica.hash()
+    for record in records:
+        replica.ingest(record.offset, record.ts, record.key, record.value)
+        if record.offset in wanted:
+            hashes_at[record.offset] = replica.hash()
     for name, summary in summaries.items():
         assert summary["hash"] == hashes_at[summary["offset"]], name
         assert summary["players"] >= 1
 
     # Each player's actions are in the log exactly once, in sequence order.
     seqs: dict[int, list[int]] = defaultdict(list)
-    for _, _, key, value in records:
-        action = decode(value, key)
+    for record in records:
+        action = decode(record.value, record.key)
         assert not isinstance(action, Skipped)
         seqs[action.pid].append(action.seq)
     for name, summary in summaries.items():
@@ -79,11 +78,13 @@ def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) ->
 
     # The contested item went to exactly one of the two who reached for it.
     world = new_replica(match_name).world
-    applied_pickups, refused_pickups = [], []
-    for _, ts, key, value in records:
-        action = decode(value, key)
-        outcome = apply(world, action, ts)
-        if action.KIND == "pickup" and action.item == CONTESTED_ITEM:
+    applied_pickups: list[tuple[int, str]] = []
+    refused_pickups: list[tuple[int, str]] = []
+    for record in records:
+        action = decode(record.value, record.key)
+        assert not isinstance(action, Skipped)
+        outcome = apply(world, action, record.ts)
+        if isinstance(action, Pickup) and action.item == CONTESTED_ITEM:
             (applied_pickups if outcome.applied else refused_pickups).append((action.pid, outcome.reason))
     pids = {summaries["ann"]["pid"], summaries["ben"]["pid"]}
     assert len(applied_pickups) == 1, (applied_pickups, refused_pickups, summaries)

@@ -71,25 +71,22 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     player_summary = json.loads(player_out.strip().splitlines()[-1])
     assert player_summary["outage_frames"] > 0, "the HUD never showed the outage"
 
-    reader = MatchReader(KafkaSettings(kafka_bootstrap), match_name)
     replica = new_replica(match_name)
     seqs: dict[int, list[int]] = defaultdict(list)
     hashes_at = {}
     wanted = {bots_summary["offset"], player_summary["offset"], spectator_summary["offset"]}
     after_outage = 0
-    try:
+    with MatchReader(KafkaSettings(kafka_bootstrap), match_name) as reader:
         end = reader.end_offset()
         while replica.offset + 1 < end:
-            for m in reader.poll(5_000, 1.0):
-                action = decode(m.value(), m.key())
+            for record in reader.poll(5_000, 1.0):
+                action = decode(record.value, record.key)
                 assert not isinstance(action, Skipped)
                 seqs[action.pid].append(action.seq)
-                replica.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
-                if m.offset() in wanted:
-                    hashes_at[m.offset()] = replica.hash()
-                after_outage += m.timestamp()[1] / 1000 > stopped_at + outage_s
-    finally:
-        reader.close()
+                replica.ingest(record.offset, record.ts, record.key, record.value)
+                if record.offset in wanted:
+                    hashes_at[record.offset] = replica.hash()
+                after_outage += record.ts / 1000 > stopped_at + outage_s
 
     # Every player's actions are in the log exactly once and in order: 1, 2, ..., n.
     assert len(seqs) == 4
@@ -131,13 +128,10 @@ def test_a_player_started_before_kafka_waits_then_joins(
     while time.monotonic() < deadline and match_name not in {m.match for m in list_matches(settings)}:
         time.sleep(0.2)
     replica = new_replica(match_name)
-    reader = MatchReader(settings, match_name)
-    try:
+    with MatchReader(settings, match_name) as reader:
         while time.monotonic() < deadline and "early" not in replica.world.names:
-            for m in reader.poll(1_000, 0.5):
-                replica.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
-    finally:
-        reader.close()
+            for record in reader.poll(1_000, 0.5):
+                replica.ingest(record.offset, record.ts, record.key, record.value)
     joined = "early" in replica.world.names
     time.sleep(3)  # let the client read its own join back before it is closed
     player.send_signal(signal.SIGINT)

@@ -68,9 +68,8 @@ def test_a_spectator_cannot_write(secure_bootstrap: str) -> None:
     match = "s" + uuid.uuid4().hex[:8]
     topic = ensure_match_topic(settings_for(secure_bootstrap, PLAYER), match)
     # The spectator can read the match...
-    reader = MatchReader(settings_for(secure_bootstrap, SPECTATOR), match)
-    assert reader.end_offset() == 0
-    reader.close()
+    with MatchReader(settings_for(secure_bootstrap, SPECTATOR), match) as reader:
+        assert reader.end_offset() == 0
     # ...but every record it tries to write is refused by the broker.
     reports: list[KafkaError | None] = []
     producer = Producer(

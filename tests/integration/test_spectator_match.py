@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from game.core.codec import Skipped, decode
+from game.core.records import Record
 from game.core.replica import new_replica
 from game.kafka import KafkaSettings, MatchReader
 from spectator.timeline import Timeline
@@ -22,12 +23,9 @@ def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
-def read_all(bootstrap: str, match: str) -> list[tuple[int, int, bytes | None, bytes | None]]:
-    reader = MatchReader(KafkaSettings(bootstrap), match)
-    try:
+def read_all(bootstrap: str, match: str) -> list[Record]:
+    with MatchReader(KafkaSettings(bootstrap), match) as reader:
         return reader.read_to_end()
-    finally:
-        reader.close()
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +90,10 @@ def test_jsonl_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match
     assert [row["offset"] for row in rows] == list(range(summary["offset"] + 1))
     assert {row["type"] for row in rows} >= {"join", "move", "attack", "pickup", "leave"}
     records = read_all(kafka_bootstrap, match)
-    for row, (_, ts, key, value) in zip(rows, records, strict=True):
-        action = decode(value, key)
+    for row, record in zip(rows, records, strict=True):
+        action = decode(record.value, record.key)
         assert not isinstance(action, Skipped)
-        assert row["type"] == action.KIND and row["seq"] == action.seq and row["ts"] == ts
+        assert row["type"] == action.KIND and row["seq"] == action.seq and row["ts"] == record.ts
 
 
 def test_replay_from_start_at_max_speed_ends_with_the_players_hash(
@@ -120,13 +118,13 @@ def test_a_seek_to_the_middle_is_a_replay_stopped_there(
     timeline = Timeline(match)
     timeline.extend(records)
     timeline.advance_all()
-    middle_ts = records[len(records) // 2][1]
+    middle_ts = records[len(records) // 2].ts
     timeline.seek_time(middle_ts)
     fresh = new_replica(match)
-    for offset, ts, key, value in records:
-        if ts > middle_ts:
+    for record in records:
+        if record.ts > middle_ts:
             break
-        fresh.ingest(offset, ts, key, value)
+        fresh.ingest(record.offset, record.ts, record.key, record.value)
     assert timeline.replica.hash() == fresh.hash()
     assert timeline.replica.offset == fresh.offset
 

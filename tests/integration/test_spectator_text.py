@@ -123,15 +123,12 @@ def test_headless_window_matches_a_direct_fold(kafka_bootstrap: str, match_name:
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.splitlines()[-1])
 
-    reader = MatchReader(KafkaSettings(kafka_bootstrap), match_name)
     replica = new_replica(match_name)
-    try:
+    with MatchReader(KafkaSettings(kafka_bootstrap), match_name) as reader:
         end = reader.end_offset()
         while replica.offset + 1 < end:
-            for message in reader.poll(1_000, 1.0):
-                replica.ingest(message.offset(), message.timestamp()[1], message.key(), message.value())
-    finally:
-        reader.close()
+            for record in reader.poll(1_000, 1.0):
+                replica.ingest(record.offset, record.ts, record.key, record.value)
     expected = replica.summary()
     for key in ("match", "offset", "hash", "applied", "rejected", "skipped"):
         assert summary[key] == expected[key], key

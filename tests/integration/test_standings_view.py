@@ -44,26 +44,21 @@ def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 
 def log_end(bootstrap: str, match: str) -> int:
-    reader = MatchReader(KafkaSettings(bootstrap), match)
-    try:
+    with MatchReader(KafkaSettings(bootstrap), match) as reader:
         return reader.end_offset()
-    finally:
-        reader.close()
 
 
 def stats_values(bootstrap: str, match: str, end: int, timeout_s: float = 45) -> dict[str, Any] | None:
     """The stats topic's latest values, once the processor's `match/<M>` has folded the whole log."""
-    reader = CompactedTopicReader(KafkaSettings(bootstrap), STATS_TOPIC)
     latest: dict[str, Any] = {}
     deadline = time.monotonic() + timeout_s
-    try:
+    with CompactedTopicReader(KafkaSettings(bootstrap), STATS_TOPIC) as reader:
         while time.monotonic() < deadline:
             for record in reader.poll(5_000, 0.5):
-                latest[record.key.decode()] = json.loads(record.value)
+                if record.key is not None and record.value is not None:
+                    latest[record.key.decode()] = json.loads(record.value)
             if latest.get(f"match/{match}", {}).get("offset", -1) >= end - 1:
                 return latest
-    finally:
-        reader.close()
     return None
 
 

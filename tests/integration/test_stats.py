@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from game.core.records import Record
 from game.core.replica import new_replica
 from game.kafka import CompactedTopicReader, KafkaSettings, MatchReader, ensure_match_topic
 from game.stats.history import HistorySink, list_history, open_db, write_session
@@ -76,12 +77,9 @@ def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
     return out
 
 
-def read_log(bootstrap: str, match: str) -> list[tuple[int, int, bytes | None, bytes | None]]:
-    reader = MatchReader(KafkaSettings(bootstrap), match)
-    try:
+def read_log(bootstrap: str, match: str) -> list[Record]:
+    with MatchReader(KafkaSettings(bootstrap), match) as reader:
         return reader.read_to_end()
-    finally:
-        reader.close()
 
 
 def expected_stats(bootstrap: str, matches: list[str]) -> dict[str, Any]:
@@ -107,18 +105,16 @@ def expected_stats(bootstrap: str, matches: list[str]) -> dict[str, Any]:
 
 def wait_for_stats(bootstrap: str, topic: str, expected: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     """The latest value per key of the stats topic, once it equals `expected` (or at the deadline)."""
-    reader = CompactedTopicReader(KafkaSettings(bootstrap), topic)
     latest: dict[str, Any] = {}
     deadline = time.monotonic() + timeout_s
-    try:
+    with CompactedTopicReader(KafkaSettings(bootstrap), topic) as reader:
         while time.monotonic() < deadline:
             for record in reader.poll(5_000, 0.5):
-                latest[record.key.decode()] = json.loads(record.value)
+                if record.key is not None and record.value is not None:
+                    latest[record.key.decode()] = json.loads(record.value)
             if latest == expected:
                 break
         return latest
-    finally:
-        reader.close()
 
 
 def test_standings_are_exact_across_kills_restarts_and_rebalances(
@@ -152,9 +148,9 @@ def test_standings_are_exact_across_kills_restarts_and_rebalances(
         a.send_signal(signal.SIGTERM)
         finish(a)
     finally:
-        for proc in (a, b, *bots):
-            if proc is not None and proc.returncode is None:
-                kill(proc)
+        for still in (a, b, *bots):
+            if still is not None and still.returncode is None:
+                kill(still)
     assert {k for k in latest if k not in expected} == set()
     assert {k for k in expected if k not in latest} == set()
     for key in sorted(expected):

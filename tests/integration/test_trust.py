@@ -12,9 +12,9 @@ from pathlib import Path
 import msgpack
 from confluent_kafka import Producer
 
-from game.core.actions import Leave, Move
+from game.core.actions import Action, Leave, Move
 from game.core.codec import encode, encode_v1, record_key
-from game.core.replica import new_replica
+from game.core.replica import MatchReplica, new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, topic_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,14 +36,11 @@ GARBAGE = [
 ]
 
 
-def fold(bootstrap: str, match: str):
-    reader = MatchReader(KafkaSettings(bootstrap), match)
+def fold(bootstrap: str, match: str) -> MatchReplica:
     replica = new_replica(match)
-    try:
-        for offset, ts, key, value in reader.read_to_end():
-            replica.ingest(offset, ts, key, value)
-    finally:
-        reader.close()
+    with MatchReader(KafkaSettings(bootstrap), match) as reader:
+        for record in reader.read_to_end():
+            replica.ingest(record.offset, record.ts, record.key, record.value)
     return replica
 
 
@@ -91,7 +88,7 @@ def test_forged_actions_and_garbage_are_refused_by_every_reader(
         # from the victim's secret chain.
         raw = Producer({"bootstrap.servers": kafka_bootstrap})
         key = record_key(victim.pid)
-        forged = [
+        forged: list[Action] = [
             Move(victim.pid, victim.seq + 1, 10, victim.x + 16, victim.y, 2, b"\x00" * 8),
             Leave(victim.pid, victim.seq + 2, 20, os.urandom(8)),
             Leave(victim.pid, victim.seq + 3, 30),  # unsigned
@@ -119,14 +116,11 @@ def test_forged_actions_and_garbage_are_refused_by_every_reader(
     assert summary["skipped"] == dict(sorted(replica.skipped.items()))
     assert summary["state"] == "left"
     prefix = new_replica(match_name)
-    reader = MatchReader(KafkaSettings(kafka_bootstrap), match_name)
-    try:
+    with MatchReader(KafkaSettings(kafka_bootstrap), match_name) as reader:
         while prefix.offset < summary["offset"]:
-            for m in reader.poll(5_000, 1.0):
-                if m.offset() <= summary["offset"]:
-                    prefix.ingest(m.offset(), m.timestamp()[1], m.key(), m.value())
-    finally:
-        reader.close()
+            for record in reader.poll(5_000, 1.0):
+                if record.offset <= summary["offset"]:
+                    prefix.ingest(record.offset, record.ts, record.key, record.value)
     assert prefix.hash() == summary["hash"]
     assert topic == topic_for(match_name)
 
@@ -142,10 +136,12 @@ def test_a_rebuilt_producer_resends_without_doubling_any_action(
     topic = ensure_match_topic(settings, match_name)
     producer = ActionProducer(settings)
     agent = PlayerAgent("phoenix", "arena", chain_length=1024)
-    actions = [agent.join()]
+    actions: list[Action] = [agent.join()]
     for _ in range(300):
         agent._last_sent_ms = -1e9  # a heartbeat every time, so each call yields an action
-        actions.append(agent.heartbeat(None))
+        ping = agent.heartbeat(None)
+        assert ping is not None
+        actions.append(ping)
     for index, action in enumerate(actions):
         assert producer.send(topic, record_key(action.pid), encode(action))
         if index == 150:

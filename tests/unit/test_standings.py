@@ -183,7 +183,7 @@ def test_keys_parse_back_even_with_slashes_in_names() -> None:
 def test_a_recorded_match_folds_to_the_worlds_counters() -> None:
     records = load_recording(RECORDING)
     # Up to the first leave, every player is still in the world, with its own counters.
-    first_leave = next(i for i, (_, _, key, value) in enumerate(records) if type(decode(value, key)) is Leave)
+    first_leave = next(i for i, r in enumerate(records) if isinstance(decode(r.value, r.key), Leave))
     replica = new_replica("recorded")
     stats = standings_of_log("recorded", records[:first_leave], replica)
     players = {player.name: player for player in replica.world.players.values()}

@@ -4,41 +4,47 @@ from __future__ import annotations
 
 import pytest
 
-from game.core.actions import Attack, Join, Move
+from game.core.actions import Action, Attack, Join, Move
 from game.core.codec import encode, record_key
-from game.core.replica import new_replica
+from game.core.records import Record
+from game.core.replica import MatchReplica, new_replica
+from game.core.world import Outcome
 from spectator import timeline as timeline_module
 from spectator.playback import FOREVER, Playback
-from spectator.synth import RawRecord, brawl
+from spectator.synth import brawl
 from spectator.timeline import Timeline
 
 MATCH = "unit"
 
 
 @pytest.fixture(scope="module")
-def records() -> list[RawRecord]:
+def records() -> list[Record]:
     return brawl(players=6, records=9_000, seed=7)
 
 
-def _timeline(records: list[RawRecord]) -> Timeline:
+def _timeline(records: list[Record]) -> Timeline:
     timeline = Timeline(MATCH)
     for record in records:
-        timeline.append(*record)
+        timeline.append(record)
     return timeline
 
 
-def _replay_hash(records: list[RawRecord], upto_ms: float) -> tuple[str, int]:
+def _ingest(replica: MatchReplica, record: Record) -> None:
+    replica.ingest(record.offset, record.ts, record.key, record.value)
+
+
+def _replay_hash(records: list[Record], upto_ms: float) -> tuple[str, int]:
     replica = new_replica(MATCH)
-    for offset, ts, key, value in records:
-        if ts > upto_ms:
+    for record in records:
+        if record.ts > upto_ms:
             break
-        replica.ingest(offset, ts, key, value)
+        _ingest(replica, record)
     return replica.hash(), replica.offset
 
 
 def test_small_hand_built_log() -> None:
     t0 = 1_000_000
-    actions = [
+    actions: list[Action] = [
         Join(1, 1, 0, "alice", 0xFF0000, 0, "arena"),
         Join(2, 1, 0, "bob", 0x00FF00, 0, "arena"),
         Move(1, 2, 100, 0, 0, 2),  # into the wall: rejected
@@ -46,8 +52,8 @@ def test_small_hand_built_log() -> None:
     ]
     timeline = Timeline(MATCH)
     for i, action in enumerate(actions):
-        timeline.append(i, t0 + i * 100, record_key(action.pid), encode(action))
-    timeline.append(4, t0 + 400, b"1", b"\xc1")
+        timeline.append(Record(MATCH, 0, i, t0 + i * 100, record_key(action.pid), encode(action)))
+    timeline.append(Record(MATCH, 0, 4, t0 + 400, b"1", b"\xc1"))
     events = timeline.advance_to(t0 + 150)
     assert [type(e).__name__ for e in events] == ["Joined", "Joined"]
     assert timeline.pos == 2
@@ -60,7 +66,7 @@ def test_small_hand_built_log() -> None:
     assert timeline.start_ts == t0 and timeline.live_edge_ts == t0 + 400
 
 
-def test_seek_anywhere_equals_a_fresh_replay(records: list[RawRecord]) -> None:
+def test_seek_anywhere_equals_a_fresh_replay(records: list[Record]) -> None:
     timeline = _timeline(records)
     timeline.advance_all()
     assert timeline.replica.hash() == _replay_hash(records, FOREVER)[0]
@@ -70,30 +76,28 @@ def test_seek_anywhere_equals_a_fresh_replay(records: list[RawRecord]) -> None:
         ms = start + (end - start) * fraction
         timeline.seek_time(ms)
         assert (timeline.replica.hash(), timeline.replica.offset) == _replay_hash(records, ms)
-    exact = records[4_321][1]
+    exact = records[4_321].ts
     timeline.seek_time(exact)
     assert (timeline.replica.hash(), timeline.replica.offset) == _replay_hash(records, exact)
     assert timeline.stamps[timeline.pos - 1] <= exact < timeline.stamps[timeline.pos]
 
 
-def test_snapshots_bound_the_work_of_a_seek(records: list[RawRecord]) -> None:
+def test_snapshots_bound_the_work_of_a_seek(records: list[Record], monkeypatch: pytest.MonkeyPatch) -> None:
     timeline = _timeline(records)
     timeline.advance_all()
     every = timeline_module.SNAPSHOT_EVERY
     assert len(timeline._snapshots) == len(records) // every + 1
     folded = 0
-    original = timeline.replica.__class__.ingest_action
+    original = MatchReplica.ingest_action
 
-    def counting(self, *args):  # noqa: ANN001, ANN202
+    def counting(self: MatchReplica, offset: int, ts: int, action: Action) -> Outcome:
         nonlocal folded
         folded += 1
-        return original(self, *args)
+        return original(self, offset, ts, action)
 
-    timeline.replica.__class__.ingest_action = counting  # type: ignore[method-assign]
-    try:
-        timeline.seek_index(every * 2 + 10)
-    finally:
-        timeline.replica.__class__.ingest_action = original  # type: ignore[method-assign]
+    monkeypatch.setattr(MatchReplica, "ingest_action", counting)
+    timeline.seek_index(every * 2 + 10)
+    monkeypatch.undo()
     assert folded <= 10
     # Counters (applied, rejected) come back with the snapshot, not only the world.
     fresh = _timeline(records)
@@ -102,19 +106,19 @@ def test_snapshots_bound_the_work_of_a_seek(records: list[RawRecord]) -> None:
     assert timeline.replica.summary() == fresh.replica.summary()
 
 
-def test_step_applies_one_record_at_a_time(records: list[RawRecord]) -> None:
+def test_step_applies_one_record_at_a_time(records: list[Record]) -> None:
     timeline = _timeline(records[:50])
     replica = new_replica(MATCH)
-    for offset, ts, key, value in records[:50]:
+    for record in records[:50]:
         timeline.step()
-        replica.ingest(offset, ts, key, value)
-        assert timeline.replica.offset == offset
+        _ingest(replica, record)
+        assert timeline.replica.offset == record.offset
         assert timeline.replica.hash() == replica.hash()
     timeline.step()  # at the end: nothing happens
     assert timeline.pos == 50
 
 
-def test_markers_are_collected_once_and_navigable(records: list[RawRecord]) -> None:
+def test_markers_are_collected_once_and_navigable(records: list[Record]) -> None:
     timeline = _timeline(records)
     timeline.advance_all()
     kills = [m for m in timeline.markers if m.kind == "kill"]
@@ -142,14 +146,17 @@ def test_markers_are_collected_once_and_navigable(records: list[RawRecord]) -> N
 def test_out_of_order_timestamps_fold_like_the_reducer() -> None:
     # A record claiming an earlier time is clamped, exactly as the reducer clamps it.
     actions = [Join(1, 1, 0, "alice", 1, 0, "arena"), Join(2, 1, 0, "bob", 2, 0, "arena")]
-    raw = [(0, 5_000, b"1", encode(actions[0])), (1, 4_000, b"2", encode(actions[1]))]
+    records = [
+        Record(MATCH, 0, 0, 5_000, b"1", encode(actions[0])),
+        Record(MATCH, 0, 1, 4_000, b"2", encode(actions[1])),
+    ]
     timeline = Timeline(MATCH)
-    for record in raw:
-        timeline.append(*record)
+    for record in records:
+        timeline.append(record)
     timeline.advance_all()
     replica = new_replica(MATCH)
-    for record in raw:
-        replica.ingest(*record)
+    for record in records:
+        _ingest(replica, record)
     assert timeline.replica.hash() == replica.hash()
     assert list(timeline.stamps) == [5_000, 5_000]
 

@@ -26,10 +26,6 @@ from game.kafka.settings import (
 
 ENVIRONMENT = ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CONFIG_FILE", *SECURITY_ENVIRONMENT)
 
-# read_config_file leaves its file to the garbage collector (see the xfail test below); the
-# resulting ResourceWarning would fail every test that reads a file under filterwarnings=error.
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,11 +99,6 @@ def test_bootstrap_servers_given_with_x_beats_the_environment(monkeypatch: pytes
     assert settings("-X", "bootstrap.servers=x:9092").bootstrap == "x:9092"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README: later sources win (file, environment, -X), but a config file's bootstrap.servers "
-    "beats $KAFKA_BOOTSTRAP_SERVERS in settings_from_args",
-)
 def test_the_environment_bootstrap_beats_bootstrap_servers_in_the_config_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -202,11 +193,6 @@ def test_a_config_file_skips_comments_and_blank_lines_and_trims_spaces(tmp_path:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_config_file opens the file without closing it (open(path).read()): an unclosed-file "
-    "ResourceWarning, an error under the project's filterwarnings=error",
-)
 def test_reading_a_config_file_closes_it(tmp_path: Path) -> None:
     path = config_file(tmp_path, "client.id=arena\n")
     with warnings.catch_warnings(record=True) as caught:

@@ -1,0 +1,126 @@
+"""Checkpoint topics: where a match's checkpoints live, and how a reader finds the one it needs.
+
+Each match M has `arena.checkpoint.M`: one partition, written only by the stats processor inside
+its transactions, each record's timestamp the broker time of the match record it reflects. So
+the latest checkpoint is the last committed record, and the nearest one at or before a moment
+is found with Kafka's own time index (`offsets_for_times`). A reader that finds none, or one
+it cannot use, folds the match from offset 0 (`start_of`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
+
+from game.core.checkpoint import Checkpoint, Unusable, decode_checkpoint, restore
+from game.core.maps import TileMap
+from game.core.replica import MatchReplica, all_maps, new_replica
+from game.kafka.settings import KafkaSettings, reader_config
+from game.kafka.topics import ensure_topic, topic_for
+
+CHECKPOINT_PREFIX = "arena.checkpoint."
+# Records read back from a checkpoint topic's end to find its last committed checkpoint:
+# transaction markers and aborted writes sit between checkpoints, a few per transaction.
+LOOK_BACK = 16
+
+
+def checkpoint_topic_for(match: str) -> str:
+    topic_for(match)  # the same naming rule
+    return CHECKPOINT_PREFIX + match
+
+
+def ensure_checkpoint_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
+    """Create the match's checkpoint topic if needed (the processor does, before it writes)."""
+    # The processor sets each record's timestamp to the match time it reflects (CreateTime),
+    # which is what makes the time index answer "the checkpoint at or before this moment".
+    topic = checkpoint_topic_for(match)
+    ensure_topic(settings, topic, 1, {"message.timestamp.type": "CreateTime"}, timeout)
+    return topic
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a reader of a match starts: a replica (empty, or from a checkpoint) and the next
+    offset to read; `note` says which, for a status line or a summary."""
+
+    replica: MatchReplica
+    next_offset: int
+    note: str
+    checkpoint_offset: int = -1  # the match offset the checkpoint reflects; -1 without one
+
+
+def start_of(
+    settings: KafkaSettings,
+    match: str,
+    maps: dict[str, TileMap] | None = None,
+    *,
+    before_ts: int | None = None,
+    timeout: float = 5.0,
+) -> Start:
+    """The latest usable checkpoint of `match` (or the last one at or before broker time
+    `before_ts`), else an empty replica at offset 0. Never raises: a checkpoint topic that is
+    missing or unreadable means folding from the start."""
+    maps = maps if maps is not None else all_maps()
+    value = read_checkpoint(settings, match, before_ts=before_ts, timeout=timeout)
+    if value is None:
+        return Start(new_replica(match, maps), 0, "no checkpoint: folding from the start")
+    decoded = decode_checkpoint(value)
+    replica = restore(decoded, match, maps) if isinstance(decoded, Checkpoint) else decoded
+    if isinstance(replica, Unusable):
+        note = f"checkpoint not used ({replica.reason}): folding from the start"
+        return Start(new_replica(match, maps), 0, note)
+    return Start(
+        replica, replica.offset + 1, f"from the checkpoint at offset {replica.offset}", replica.offset
+    )
+
+
+def read_checkpoint(
+    settings: KafkaSettings, match: str, *, before_ts: int | None = None, timeout: float = 5.0
+) -> bytes | None:
+    """The value of the last committed checkpoint (at or before `before_ts`), or None."""
+    topic = checkpoint_topic_for(match)
+    consumer = Consumer(reader_config(settings, **{"isolation.level": "read_committed"}))
+    try:
+        partition = TopicPartition(topic, 0)
+        low, high = consumer.get_watermark_offsets(partition, timeout=timeout, cached=False)
+        if before_ts is not None:
+            [found] = consumer.offsets_for_times([TopicPartition(topic, 0, before_ts + 1)], timeout=timeout)
+            if found.offset >= 0 and found.offset != OFFSET_END:
+                high = found.offset  # the first checkpoint after the moment: read the ones before it
+        return _last_value(consumer, topic, low, high, timeout)
+    except KafkaException:
+        return None  # no such topic yet, or not allowed to read it: fold from the start
+    finally:
+        consumer.close()
+
+
+def _last_value(consumer: Consumer, topic: str, low: int, high: int, timeout: float) -> bytes | None:
+    """The last record's value in [low, high), looking back further while a window holds none."""
+    deadline = time.monotonic() + timeout
+    back = LOOK_BACK
+    while high > low:
+        start = max(low, high - back)
+        consumer.assign([TopicPartition(topic, 0, start)])
+        last = None
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.2)
+            if message is None:
+                # read_committed stops before open transactions, and markers take offsets:
+                # the window may end before `high` with nothing more to give.
+                if consumer.position([TopicPartition(topic, 0)])[0].offset >= high or last is not None:
+                    break
+                continue
+            if message.error() is not None:
+                continue
+            offset = message.offset()
+            if offset is not None and offset >= high:
+                break
+            last = message.value()
+            if offset is not None and offset + 1 >= high:
+                break
+        if last is not None or time.monotonic() >= deadline:
+            return last
+        high, back = start, back * 4
+    return None
