@@ -19,6 +19,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--match", default="main", help="the match to join or create (default: main)")
     parser.add_argument("--map", default=DEFAULT_MAP, choices=available_maps(), help="map of a new match")
     parser.add_argument("--autopilot", metavar="SCRIPT", help='scripted input, e.g. "goto-item 3; attack"')
+    parser.add_argument(
+        "--verify-checkpoint",
+        action="store_true",
+        help="also fold the match from offset 0 in the background and say loudly if the "
+        "checkpoint the window started from disagrees",
+    )
     add_kafka_arguments(parser)
     add_window_arguments(parser)
     args = parser.parse_args(argv)
@@ -60,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         screenshot=args.screenshot,
         autopilot=args.autopilot,
+        verify_checkpoint=args.verify_checkpoint,
     )
     return run_player(options)
 

@@ -144,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         crowd = Crowd(settings_from_args(args), args.match, args.map)
+        crowd.catch_up()
     except (KafkaUnavailable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     stopping = StopFlag()
-    crowd.catch_up()
     add_bots(crowd, args.count, seed, args.rate, prefix)
     started = time.monotonic()
     crowd.run(args.seconds, stopping)

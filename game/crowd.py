@@ -15,9 +15,11 @@ from typing import Protocol
 from game.agent.player import Intent, PlayerAgent
 from game.core.actions import Action
 from game.core.codec import encode, record_key
-from game.core.replica import MatchReplica, new_replica
+from game.core.replica import MatchReplica
+from game.core.rules import rules_refusal
 from game.core.world import Player, World
 from game.kafka import ActionProducer, KafkaSettings, KafkaUnavailable, MatchReader, ensure_match_topic
+from game.kafka.checkpoints import start_of
 
 TICK_MS = 1000 / 30
 
@@ -39,16 +41,21 @@ class Member:
     rejected: dict[str, int] = field(default_factory=dict)
 
 
+class RulesRefused(ValueError):
+    """The match is played under other rules than ours: joining would desync."""
+
+
 class Crowd:
     def __init__(self, settings: KafkaSettings, match: str, map_name: str) -> None:
         self.settings = settings
         self.match = match
         self.map_name = map_name
-        self.replica: MatchReplica = new_replica(match)
         self.members: dict[int, Member] = {}
         self.topic = ensure_match_topic(settings, match)
+        self.start = start_of(settings, match)  # a long match is joined from its latest checkpoint
+        self.replica: MatchReplica = self.start.replica
         self.producer = ActionProducer(settings)
-        self.reader = MatchReader(settings, match, "beginning")
+        self.reader = MatchReader(settings, match, self.start.next_offset)
         self.sent = 0
         self.dropped = 0
 
@@ -61,6 +68,10 @@ class Crowd:
         deadline = time.monotonic() + timeout_s
         while self.replica.offset + 1 < target and time.monotonic() < deadline:
             self.read(20_000, 0.1)
+        refusal = rules_refusal(self.replica.world.rules, self.match)
+        if refusal is not None:
+            self.reader.close()
+            raise RulesRefused(refusal)
         if self.replica.world.map is not None:
             self.map_name = self.replica.world.map.name
             for member in self.members.values():

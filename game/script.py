@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         programs = players_of(script)
         tile_map = load_map(script.get("map", "arena"))
         crowd = Crowd(settings_from_args(args), args.match, tile_map.name)
+        crowd.catch_up()
     except (ScriptError, AutopilotError, KafkaUnavailable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    crowd.catch_up()
     for index, (name, program) in enumerate(programs.items()):
         try:
             autopilot = Autopilot(program, crowd.replica.world.maps[crowd.map_name])

@@ -95,9 +95,16 @@ class Spectator:
         self.screen = screen
         self.timeline = Timeline(match)
         from_offset = getattr(args, "from_offset", None)
+        live = not args.from_start and from_offset is None
         self.feed = LogFeed(
-            settings, match, probe_timeout=3.0, start=from_offset or 0, stop=getattr(args, "to_offset", None)
+            settings,
+            match,
+            probe_timeout=3.0,
+            start=from_offset or 0,
+            stop=getattr(args, "to_offset", None),
+            from_checkpoint=live,  # live: only the latest checkpoint and what follows it
         )
+        self.based = False  # the timeline starts from the feed's checkpoint (once known)
         self.standings = StandingsTracker(settings, getattr(args, "stats_topic", STATS_TOPIC), match)
         self.alltime = bool(getattr(args, "alltime", False))  # the scoreboard's all-time view (A)
         self.ended_at: float | None = None  # headless, --exit-at-end: when the end was reached
@@ -106,7 +113,7 @@ class Spectator:
         self.playback = Playback(
             speed=speed or 1.0,
             max_speed=speed == 0,
-            live=not args.from_start and from_offset is None,
+            live=live,
             delay_ms=max(0.0, args.delay) * 1000,
         )
         self.renderer = Renderer(screen, load_map())
@@ -211,6 +218,7 @@ class Spectator:
             records=len(self.timeline),
             lag_records=self._lag_records(),
             kafka=self.feed.status,
+            checkpoint_offset=self.feed.start_point.checkpoint_offset if self.feed.start_point else -1,
         )
         summary.update(self._standings_summary())
         return summary
@@ -240,6 +248,12 @@ class Spectator:
         # take a slice per frame, still far more than any match writes.
         busy = self.catching_since is not None or self.playback.max_speed or self.args.headless
         records = self.feed.take(None if busy else INGEST_PER_FRAME)
+        start = self.feed.start_point
+        if start is not None and not self.based:
+            from spectator.timeline import Timeline
+
+            self.timeline = Timeline(self.match, base=start.replica)
+            self.based = True
         if not records:
             return
         self.timeline.extend(records)

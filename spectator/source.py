@@ -13,6 +13,7 @@ from collections import deque
 
 from game.core.records import Record
 from game.kafka import KafkaSettings, KafkaUnavailable, LinkStatus, MatchReader, link_status
+from game.kafka.checkpoints import Start, start_of
 
 BATCH = 5_000
 
@@ -28,11 +29,16 @@ class LogFeed:
         probe_timeout: float = 3.0,
         start: int = 0,
         stop: int | None = None,
+        from_checkpoint: bool = False,
     ) -> None:
+        """`from_checkpoint`: start at the match's latest checkpoint (`start_point` holds it
+        once found, before any record is handed over) instead of at `start`."""
         self.settings = settings
         self.match = match
         self.start_offset = start  # the first offset read (a replay of one session starts later)
         self.stop_offset = stop  # the last offset handed over, when bounded (a finished session)
+        self.from_checkpoint = from_checkpoint
+        self.start_point: Start | None = None
         self.status = LinkStatus.CONNECTING
         self.first_end: int | None = None  # the log's end when we first reached the broker
         self.end = 0  # the latest end offset seen
@@ -65,6 +71,10 @@ class LogFeed:
 
     def _run(self) -> None:
         try:
+            if self.from_checkpoint:
+                start = start_of(self.settings.quiet(), self.match)
+                self.start_offset = start.next_offset
+                self.start_point = start  # set before any batch: a taker that got records sees it
             with MatchReader(self.settings.quiet(), self.match, self.start_offset or "beginning") as reader:
                 self._loop(reader)
         except Exception as exc:  # the window must keep running and say so, not die silently

@@ -42,7 +42,12 @@ class Marker:
 class Timeline:
     """Every record of one match in log order, and a replica folded up to `pos` of them."""
 
-    def __init__(self, match: str, maps: dict[str, TileMap] | None = None) -> None:
+    def __init__(
+        self, match: str, maps: dict[str, TileMap] | None = None, base: MatchReplica | None = None
+    ) -> None:
+        """`base`: the replica the store starts from (a checkpoint's), else an empty world: the
+        store then holds only the records after it, so its memory grows with the time watched,
+        not with the length of the match."""
         self.match = match
         self.offsets = array("q")
         # Broker time, made non-decreasing: LogAppendTime never goes back, and the reducer
@@ -50,7 +55,9 @@ class Timeline:
         # store stays sorted for bisecting.
         self.stamps = array("q")
         self.actions: list[Action | Skipped] = []
-        self.replica = new_replica(match, maps)
+        self.replica = base.copy() if base is not None else new_replica(match, maps)
+        self.base_offset = self.replica.offset  # the last offset folded into the base (-1: none)
+        self.base_ts = self.replica.world.clock
         self.pos = 0  # records folded into the replica
         self.markers: list[Marker] = []
         self._marker_ts: list[int] = []
@@ -84,18 +91,18 @@ class Timeline:
 
     @property
     def start_ts(self) -> int:
-        """Broker time of the first record (0 when there is none)."""
-        return self.stamps[0] if self.stamps else 0
+        """Broker time of the first record (the base's clock when there is none)."""
+        return self.stamps[0] if self.stamps else self.base_ts
 
     @property
     def live_edge_ts(self) -> int:
         """Broker time of the newest record stored."""
-        return self.stamps[-1] if self.stamps else 0
+        return self.stamps[-1] if self.stamps else self.base_ts
 
     @property
     def end_offset(self) -> int:
         """The offset after the last stored record (what a reader asks for next)."""
-        return self.offsets[-1] + 1 if self.offsets else 0
+        return self.offsets[-1] + 1 if self.offsets else self.base_offset + 1
 
     @property
     def head_ts(self) -> int:

@@ -9,6 +9,8 @@ it cannot use, folds the match from offset 0 (`start_of`).
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -17,7 +19,8 @@ from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
 from game.core.checkpoint import Checkpoint, Unusable, decode_checkpoint, restore
 from game.core.maps import TileMap
 from game.core.replica import MatchReplica, all_maps, new_replica
-from game.kafka.settings import KafkaSettings, reader_config
+from game.kafka.reader import MatchReader
+from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
 from game.kafka.topics import ensure_topic, topic_for
 
 CHECKPOINT_PREFIX = "arena.checkpoint."
@@ -49,6 +52,7 @@ class Start:
     next_offset: int
     note: str
     checkpoint_offset: int = -1  # the match offset the checkpoint reflects; -1 without one
+    checkpoint_hash: str = ""  # the world hash written beside it
 
 
 def start_of(
@@ -71,9 +75,8 @@ def start_of(
     if isinstance(replica, Unusable):
         note = f"checkpoint not used ({replica.reason}): folding from the start"
         return Start(new_replica(match, maps), 0, note)
-    return Start(
-        replica, replica.offset + 1, f"from the checkpoint at offset {replica.offset}", replica.offset
-    )
+    note = f"from the checkpoint at offset {replica.offset}"
+    return Start(replica, replica.offset + 1, note, replica.offset, replica.hash())
 
 
 def read_checkpoint(
@@ -124,3 +127,48 @@ def _last_value(consumer: Consumer, topic: str, low: int, high: int, timeout: fl
             return last
         high, back = start, back * 4
     return None
+
+
+class CheckpointVerifier:
+    """`--verify-checkpoint`: folds the match from offset 0 up to the checkpoint on a thread
+    and compares the world hashes. `state` is checking, agrees, differs or failed; `mismatch`
+    is one loud line when they differ (also printed to stderr)."""
+
+    def __init__(self, settings: KafkaSettings, start: Start) -> None:
+        self.settings = settings
+        self.start = start
+        self.state = "checking"
+        self.mismatch = ""
+        self._thread = threading.Thread(target=self._run, name="checkpoint-verifier", daemon=True)
+
+    def begin(self) -> CheckpointVerifier:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        start = self.start
+        replica = new_replica(start.replica.match, start.replica.world.maps)
+        try:
+            with MatchReader(self.settings.quiet(), replica.match) as reader:
+                while replica.offset < start.checkpoint_offset:
+                    for r in reader.poll(20_000, 0.5):
+                        if r.offset > start.checkpoint_offset:
+                            break
+                        replica.ingest(r.offset, r.ts, r.key, r.value)
+        except KafkaUnavailable as exc:
+            self.state = "failed"
+            print(f"checkpoint not verified: {exc}", file=sys.stderr)
+            return
+        folded = replica.hash()
+        if folded == start.checkpoint_hash:
+            self.state = "agrees"
+            return
+        self.state = "differs"
+        self.mismatch = (
+            f"CHECKPOINT MISMATCH in match {replica.match!r} at offset {start.checkpoint_offset}: "
+            f"the checkpoint says {start.checkpoint_hash}, the log folds to {folded}"
+        )
+        print(self.mismatch, file=sys.stderr)

@@ -34,6 +34,7 @@ class Output:
     partition: int
     key: bytes
     value: bytes
+    timestamp: int = 0  # ms; 0 lets the producer stamp it (a checkpoint carries its match time)
 
 
 # The assigned callback gets the newly assigned (topic, partition) pairs with their committed
@@ -189,7 +190,13 @@ class TransactionalProcessor:
     def _produce(self, output: Output) -> None:
         while True:
             try:
-                self._producer.produce(output.topic, output.value, output.key, partition=output.partition)
+                self._producer.produce(
+                    output.topic,
+                    output.value,
+                    output.key,
+                    partition=output.partition,
+                    timestamp=output.timestamp,
+                )
                 return
             except BufferError:
                 self._producer.poll(0.05)

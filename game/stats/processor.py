@@ -43,6 +43,10 @@ Why every action counts once, whenever a processor dies:
   sum of the latest value per match for each player it saw change. A duplicate or replayed
   input just rewrites the same sum, so restarts and rebalances cannot double count; it
   rebuilds its map the same way, by reading its stats partition from 0 on assignment.
+- Checkpoints: every `--checkpoint-every` records (or 30 s of match time) of a match, the
+  processor writes its replica of the match to `arena.checkpoint.<M>` in the same transaction
+  as the offsets it reflects, so a reader starts there instead of at offset 0
+  (`game.kafka.checkpoints`); a checkpoint is a cache of the fold, checked against its hash.
 - A restarted instance with the same `--instance` (the transactional.id and the static group
   member id) fences its predecessor: the dead one's open transaction is aborted at once.
 """
@@ -57,6 +61,7 @@ import time
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from game.core.checkpoint import encode_checkpoint, take_checkpoint
 from game.core.records import Record
 from game.core.replica import MatchReplica, all_maps, new_replica
 from game.kafka import (
@@ -73,6 +78,7 @@ from game.kafka import (
     match_of,
     settings_from_args,
 )
+from game.kafka.checkpoints import ensure_checkpoint_topic
 from game.shutdown import StopFlag
 from game.stats.standings import DEFAULT_FLAG_THRESHOLD, MatchStats, Standing
 from game.stats.topic import (
@@ -93,12 +99,20 @@ from game.stats.topic import (
     standing_of,
 )
 
+# A reader joining a match folds at most about this many records past its checkpoint (a
+# tenth of a second); each checkpoint costs a few kB per hundred players.
+CHECKPOINT_EVERY_RECORDS = 10_000
+CHECKPOINT_EVERY_MS = 30_000
+
 
 @dataclass(slots=True)
 class _MatchState:
     replica: MatchReplica
     stats: MatchStats
     resume: int  # records below this offset were published by an earlier owner: fold silently
+    # The last checkpoint: an earlier owner wrote them up to its committed offset.
+    checkpointed: int = -1
+    checkpointed_clock: int = 0
 
 
 @dataclass(slots=True)
@@ -121,7 +135,12 @@ class StatsProcessor:
         stats_topic: str,
         pattern: str,
         flag_threshold: int = DEFAULT_FLAG_THRESHOLD,
+        checkpoint_every: int = CHECKPOINT_EVERY_RECORDS,
     ) -> None:
+        self.settings = settings
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_topics: dict[str, str] = {}  # by match topic, once created
+        self.checkpoints = 0
         self.stats_topic = stats_topic
         self.flag_threshold = flag_threshold
         self.partitions = ensure_compacted_topic(settings, stats_topic)
@@ -149,7 +168,7 @@ class StatsProcessor:
             else:
                 match = match_of(topic) or topic
                 self.matches[topic] = _MatchState(
-                    new_replica(match, self.maps), MatchStats(match, self.flag_threshold), offset
+                    new_replica(match, self.maps), MatchStats(match, self.flag_threshold), offset, offset - 1
                 )
         return {tp: 0 for tp in committed}
 
@@ -192,6 +211,7 @@ class StatsProcessor:
                 changed = self._match_outputs(match_state)
                 if fresh:
                     outputs += changed
+                    outputs += self._checkpoint_output(match_state)
             if fresh:  # only partitions past their committed offset: never commit backwards
                 offsets[(topic, partition)] = offset + 1
         if offsets:
@@ -285,6 +305,27 @@ class StatsProcessor:
         )
         return outputs
 
+    def _checkpoint_output(self, state: _MatchState) -> list[Output]:
+        """The match's checkpoint, when enough records or match time passed since the last:
+        written in the same transaction as the offsets it reflects, so a reader never sees
+        one that the log's committed fold does not back."""
+        replica = state.replica
+        clock = replica.world.clock
+        due = replica.offset - state.checkpointed >= self.checkpoint_every or (
+            replica.offset > state.checkpointed and clock - state.checkpointed_clock >= CHECKPOINT_EVERY_MS
+        )
+        if not due or replica.offset < 0:
+            return []
+        topic = self.checkpoint_topics.get(replica.match)
+        if topic is None:
+            topic = self.checkpoint_topics[replica.match] = ensure_checkpoint_topic(
+                self.settings, replica.match
+            )
+        state.checkpointed, state.checkpointed_clock = replica.offset, clock
+        self.checkpoints += 1
+        value = encode_checkpoint(take_checkpoint(replica, clock))
+        return [Output(topic, 0, replica.match.encode(), value, timestamp=max(1, clock))]
+
     def close(self) -> None:
         self.client.close()
 
@@ -325,8 +366,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="flag a player with more suspicious rejections than this in one match "
         f"(default {DEFAULT_FLAG_THRESHOLD})",
     )
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=CHECKPOINT_EVERY_RECORDS,
+        metavar="RECORDS",
+        help="write a match's checkpoint after this many records (or 30 s of match time; "
+        f"default {CHECKPOINT_EVERY_RECORDS})",
+    )
     add_kafka_arguments(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.checkpoint_every < 1:
+        parser.error("--checkpoint-every must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -342,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             stats_topic=args.stats_topic,
             pattern=args.pattern,
             flag_threshold=args.flag_threshold,
+            checkpoint_every=args.checkpoint_every,
         )
     except KafkaUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -366,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                 "records": records,
                 "transactions": processor.transactions,
                 "aborted": processor.aborted,
+                "checkpoints": processor.checkpoints,
                 "matches": matches,  # held at the end
             },
             sort_keys=True,

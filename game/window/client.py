@@ -23,6 +23,7 @@ from game.core.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
 from game.core.maps import TileMap
 from game.core.ranking import rank_of
 from game.core.replica import MatchReplica, new_replica
+from game.core.rules import rules_refusal
 from game.core.world import World
 from game.kafka import (
     STATS_TOPIC,
@@ -33,6 +34,7 @@ from game.kafka import (
     MatchReader,
     ensure_match_topic,
 )
+from game.kafka.checkpoints import CheckpointVerifier, Start, start_of
 from game.stats.topic import match_standings
 from game.window.headless import FPS, print_summary, save_screenshot
 from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame
@@ -66,6 +68,7 @@ class PlayerOptions:
     screenshot: str | None = None
     autopilot: str | None = None
     stats_topic: str = STATS_TOPIC  # where `python -m game.stats` publishes standings (the HUD's rank)
+    verify_checkpoint: bool = False  # also fold from offset 0 and say if the checkpoint disagrees
 
 
 class PlayerClient:
@@ -84,7 +87,9 @@ class PlayerClient:
         self.load_target = 0
         self.next_connect = 0.0
         self._connector: threading.Thread | None = None
-        self._connected: tuple[str, ActionProducer, MatchReader, int] | None = None
+        self._connected: tuple[str, ActionProducer, MatchReader, int, Start] | None = None
+        self.start: Start | None = None  # where the fold began: a checkpoint, or offset 0
+        self.verifier: CheckpointVerifier | None = None
         self.shown: dict[int, tuple[float, float]] = {}
         self.message = ""
         self.exit_code = 0
@@ -107,10 +112,13 @@ class PlayerClient:
         on a thread: the window keeps drawing and answering its keys meanwhile.
         """
         if self._connected is not None:
-            self.topic, self.producer, self.reader, self.load_target = self._connected
+            self.topic, self.producer, self.reader, self.load_target, self.start = self._connected
             self._connected = None
+            self.replica = self.start.replica
             self.state = "loading"
             self.status = f"Kafka {self.options.settings.bootstrap}"
+            if self.options.verify_checkpoint and self.start.checkpoint_offset >= 0:
+                self.verifier = CheckpointVerifier(self.options.settings, self.start).begin()
         elif now >= self.next_connect and (self._connector is None or not self._connector.is_alive()):
             self._connector = threading.Thread(target=self._connect, name="kafka-connect", daemon=True)
             self._connector.start()
@@ -120,7 +128,9 @@ class PlayerClient:
         reader = None
         try:
             topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
-            reader = MatchReader(settings, self.options.match, "beginning")
+            # A long match is joined from its latest checkpoint: only what follows is folded.
+            start = start_of(settings, self.options.match, self.replica.world.maps)
+            reader = MatchReader(settings, self.options.match, start.next_offset)
             target = reader.end_offset()
         except KafkaUnavailable as exc:
             if reader is not None:
@@ -128,7 +138,7 @@ class PlayerClient:
             self.status = f"{exc} (retrying)"
             self.next_connect = time.monotonic() + RECONNECT_EVERY_S
             return
-        self._connected = (topic, ActionProducer(settings), reader, target)
+        self._connected = (topic, ActionProducer(settings), reader, target, start)
 
     def send(self, action: Action | None) -> None:
         if action is None or self.producer is None:
@@ -150,11 +160,21 @@ class PlayerClient:
             if outcome.events and self.state != "loading":
                 self.scene.on_events(outcome.events, now_ms, self.replica.world)
         if self.state == "loading" and self.replica.offset + 1 >= self.load_target:
+            refusal = rules_refusal(self.replica.world.rules, self.options.match)
+            if refusal is not None:  # never join a world this client would fold differently
+                self.refuse(refusal)
+                return
             match_map = self.replica.world.map
             if match_map is not None and match_map.name != self.agent.map_name:
                 self.adopt_map(match_map)  # a running match keeps the map it started with
             self.state = "joining"
             self.send(self.agent.join())
+
+    def refuse(self, message: str) -> None:
+        self.refused_at = time.monotonic()
+        self.message = message
+        self.exit_code = 2
+        self.state = "refused"
 
     def adopt_map(self, tile_map: TileMap) -> None:
         self.tile_map = tile_map
@@ -296,13 +316,11 @@ class PlayerClient:
                 if self.state == "joining" and self.agent.joined:
                     self.state = "playing"
                 if self.agent.join_rejected and self.refused_at is None:
-                    self.refused_at = now
-                    self.message = self._refusal()
-                    self.exit_code = 2
-                    if self.options.headless:
-                        break
-                if self.refused_at is not None and now - self.refused_at > 4:
+                    self.refuse(self._refusal())
+                if self.refused_at is not None and (self.options.headless or now - self.refused_at > 4):
                     break
+                if self.verifier is not None and self.verifier.mismatch:
+                    self.message = self.verifier.mismatch  # loud: the window shows it
                 if self.state == "playing":
                     self.handle_input(dt_ms)
                 if self.producer is not None:
@@ -342,6 +360,8 @@ class PlayerClient:
                 delivered=self.producer.delivered if self.producer else 0,
                 rank=self.rank,
                 rank_source=self.rank_source,
+                checkpoint_offset=self.start.checkpoint_offset if self.start else -1,
+                checkpoint_verified=self.verifier.state if self.verifier else None,
             )
             print_summary(summary)
         if self.state == "connecting" and self.exit_code == 0:
@@ -355,6 +375,10 @@ class PlayerClient:
             return (
                 f"The name {self.options.name!r} is already playing in match {self.options.match!r}: "
                 "pick another with --name"
+            )
+        if reason == "wrong_rules":
+            return rules_refusal(self.replica.world.rules, self.options.match) or (
+                f"Match {self.options.match!r} is played under other rules"
             )
         if reason == "wrong_map":
             return (
