@@ -25,6 +25,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also fold the match from offset 0 in the background and say loudly if the "
         "checkpoint the window started from disagrees",
     )
+    parser.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="fold the match from offset 0 instead of starting at its latest checkpoint",
+    )
     add_kafka_arguments(parser)
     add_window_arguments(parser)
     args = parser.parse_args(argv)
@@ -67,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         screenshot=args.screenshot,
         autopilot=args.autopilot,
         verify_checkpoint=args.verify_checkpoint,
+        use_checkpoint=not args.no_checkpoint,
     )
     return run_player(options)
 

@@ -23,6 +23,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--match", default="main")
     parser.add_argument("--bots", type=int, default=3, help="bot opponents (default 3, 0 for none)")
     parser.add_argument("--no-spectator", action="store_true")
+    parser.add_argument(
+        "--no-stats",
+        action="store_true",
+        help="do not start a stats processor (it writes standings and the checkpoints joins start from)",
+    )
     add_kafka_arguments(parser)
     add_window_arguments(parser)
     return parser.parse_args(argv)
@@ -31,11 +36,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bootstrap = settings_from_args(args).bootstrap
-    common = ["--match", args.match, "--bootstrap", bootstrap]
+    kafka = ["--bootstrap", bootstrap]
     if args.kafka_config:
-        common += ["--kafka-config", args.kafka_config]
+        kafka += ["--kafka-config", args.kafka_config]
     for override in args.kafka_overrides:
-        common += ["-X", override]
+        kafka += ["-X", override]
+    common = ["--match", args.match, *kafka]
     window = []
     if args.headless:
         window.append("--headless")
@@ -50,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_spectator:
         helpers.append([sys.executable, "-m", "spectator", *common, *window])
     procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL if args.headless else None) for cmd in helpers]
+    if not args.no_stats:
+        # One more member of the processors' group (they share the matches by rebalancing), so
+        # the main command has standings, the all-time view and fresh checkpoints to join from.
+        stats = [sys.executable, "-m", "game.stats", *kafka, "--instance", f"play-{os.getpid()}"]
+        procs.append(subprocess.Popen(stats, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     player = ["--name", args.name, *common]
     if args.headless:
         player.append("--headless")

@@ -9,6 +9,7 @@ drawing a progress bar instead of freezing.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from collections import deque
@@ -102,9 +103,12 @@ class Spectator:
             probe_timeout=3.0,
             start=from_offset or 0,
             stop=getattr(args, "to_offset", None),
-            from_checkpoint=live,  # live: only the latest checkpoint and what follows it
+            # live: only the latest checkpoint and what follows it
+            from_checkpoint=live and not getattr(args, "no_checkpoint", False),
         )
         self.based = False  # the timeline starts from the feed's checkpoint (once known)
+        self.opened = time.monotonic()
+        self.live_s: float | None = None  # seconds from opening to showing the live edge
         self.standings = StandingsTracker(settings, getattr(args, "stats_topic", STATS_TOPIC), match)
         self.alltime = bool(getattr(args, "alltime", False))  # the scoreboard's all-time view (A)
         self.ended_at: float | None = None  # headless, --exit-at-end: when the end was reached
@@ -219,6 +223,8 @@ class Spectator:
             lag_records=self._lag_records(),
             kafka=self.feed.status,
             checkpoint_offset=self.feed.start_point.checkpoint_offset if self.feed.start_point else -1,
+            live_s=self.live_s,
+            rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         )
         summary.update(self._standings_summary())
         return summary
@@ -269,7 +275,10 @@ class Spectator:
 
     def _caught_up(self) -> bool:
         first_end = self.feed.first_end
-        return first_end is not None and self.timeline.end_offset >= first_end
+        caught_up = first_end is not None and self.timeline.end_offset >= first_end
+        if caught_up and self.live_s is None and self.timeline.pos >= len(self.timeline):
+            self.live_s = round(time.monotonic() - self.opened, 3)
+        return caught_up
 
     def _advance(self, now: float, dt_ms: float) -> None:
         timeline, playback = self.timeline, self.playback

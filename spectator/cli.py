@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--to-offset", type=int, metavar="Y", help="stop reading after this log offset")
     parser.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="live: fold the whole match from offset 0 instead of starting at its latest checkpoint",
+    )
+    parser.add_argument(
         "--stats-topic",
         default=STATS_TOPIC,
         help=f"the stats processor's topic, for the standings (default {STATS_TOPIC})",

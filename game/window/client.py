@@ -6,6 +6,7 @@ retried on a background thread so the window stays alive while Kafka is away.
 
 from __future__ import annotations
 
+import resource
 import sys
 import threading
 import time
@@ -69,6 +70,7 @@ class PlayerOptions:
     autopilot: str | None = None
     stats_topic: str = STATS_TOPIC  # where `python -m game.stats` publishes standings (the HUD's rank)
     verify_checkpoint: bool = False  # also fold from offset 0 and say if the checkpoint disagrees
+    use_checkpoint: bool = True  # False: fold the match from offset 0 (the baseline)
 
 
 class PlayerClient:
@@ -93,6 +95,8 @@ class PlayerClient:
         self.shown: dict[int, tuple[float, float]] = {}
         self.message = ""
         self.exit_code = 0
+        self.created = time.monotonic()
+        self.ready_s: float | None = None  # from opening to our join applied
         self.frames = 0
         self.outage_frames = 0  # frames drawn while the HUD said Kafka was away
         self.refused_at: float | None = None
@@ -129,7 +133,11 @@ class PlayerClient:
         try:
             topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
             # A long match is joined from its latest checkpoint: only what follows is folded.
-            start = start_of(settings, self.options.match, self.replica.world.maps)
+            start = (
+                start_of(settings, self.options.match, self.replica.world.maps)
+                if self.options.use_checkpoint
+                else Start(new_replica(self.options.match, self.replica.world.maps), 0, "from offset 0")
+            )
             reader = MatchReader(settings, self.options.match, start.next_offset)
             target = reader.end_offset()
         except KafkaUnavailable as exc:
@@ -315,6 +323,7 @@ class PlayerClient:
                 self.read_log()
                 if self.state == "joining" and self.agent.joined:
                     self.state = "playing"
+                    self.ready_s = round(time.monotonic() - self.created, 3)
                 if self.agent.join_rejected and self.refused_at is None:
                     self.refuse(self._refusal())
                 if self.refused_at is not None and (self.options.headless or now - self.refused_at > 4):
@@ -361,6 +370,8 @@ class PlayerClient:
                 rank=self.rank,
                 rank_source=self.rank_source,
                 checkpoint_offset=self.start.checkpoint_offset if self.start else -1,
+                ready_s=self.ready_s,
+                rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 checkpoint_verified=self.verifier.state if self.verifier else None,
             )
             print_summary(summary)
