@@ -39,7 +39,8 @@ if [ ! -f "$DATA/meta.properties" ]; then
   "$KAFKA/bin/kafka-storage.sh" format -t "$("$KAFKA/bin/kafka-storage.sh" random-uuid)" -c "$CONF" --standalone \
     --add-scram 'SCRAM-SHA-256=[name=admin,password=admin-secret]' \
     --add-scram 'SCRAM-SHA-256=[name=player,password=player-secret]' \
-    --add-scram 'SCRAM-SHA-256=[name=spectator,password=spectator-secret]'
+    --add-scram 'SCRAM-SHA-256=[name=spectator,password=spectator-secret]' \
+    --add-scram 'SCRAM-SHA-256=[name=stats,password=stats-secret]'
 fi
 "$KAFKA/bin/kafka-server-start.sh" "$CONF" &
 server=$!
@@ -52,7 +53,23 @@ done
 for op in Read Describe; do
   acl --add --allow-principal User:spectator --operation "$op" --topic arena.match. --resource-pattern-type prefixed
 done
-acl --add --allow-principal User:player --allow-principal User:spectator --operation Read \
-  --group arena- --resource-pattern-type prefixed
+acl --add --allow-principal User:player --allow-principal User:spectator --allow-principal User:stats \
+  --operation Read --group arena- --resource-pattern-type prefixed
+# The stats processor alone writes standings and checkpoints (in transactions); everyone reads them.
+for op in Read Describe; do
+  acl --add --allow-principal User:stats --operation "$op" --topic arena.match. --resource-pattern-type prefixed
+  for prefix in arena.stats arena.checkpoint.; do
+    acl --add --allow-principal User:player --allow-principal User:spectator --operation "$op" \
+      --topic "$prefix" --resource-pattern-type prefixed
+  done
+done
+for op in Read Write Create Describe; do
+  for prefix in arena.stats arena.checkpoint.; do
+    acl --add --allow-principal User:stats --operation "$op" --topic "$prefix" --resource-pattern-type prefixed
+  done
+done
+for op in Write Describe; do
+  acl --add --allow-principal User:stats --operation "$op" --transactional-id '' --resource-pattern-type prefixed
+done
 touch /tmp/acls-ready  # the healthcheck waits for this
 wait "$server"

@@ -31,6 +31,8 @@ from broker.local import (
 
 MATCH_TOPIC_PREFIX = "arena.match."
 READER_GROUP_PREFIX = "arena-"
+STATS_TOPIC_PREFIX = "arena.stats"
+CHECKPOINT_TOPIC_PREFIX = "arena.checkpoint."
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Credentials:
 ADMIN = Credentials("admin", "admin-secret")
 PLAYER = Credentials("player", "player-secret")
 SPECTATOR = Credentials("spectator", "spectator-secret")
+STATS = Credentials("stats", "stats-secret")  # the stats processor: the only checkpoint writer
 
 
 class SecureBroker(LocalBroker):
@@ -74,7 +77,7 @@ class SecureBroker(LocalBroker):
     keep_storage = False
     format_extra = tuple(
         arg
-        for user in (ADMIN, PLAYER, SPECTATOR)
+        for user in (ADMIN, PLAYER, SPECTATOR, STATS)
         for arg in ("--add-scram", f"SCRAM-SHA-256=[name={user.username},password={user.password}]")
     )
 
@@ -88,13 +91,21 @@ class SecureBroker(LocalBroker):
 
 
 def grant_acls(bootstrap: str, timeout: float = 30.0) -> None:
-    """Players: read, write and create match topics. Spectators: read them only."""
+    """Players: read, write and create match topics. Spectators: read them only. The stats
+    processor: read match topics, and alone write the stats and checkpoint topics (in its
+    transactions), so no checkpoint but its own can reach a reader; everyone reads those."""
 
-    def allow(user: Credentials, resource: ResourceType, name: str, operation: AclOperation) -> AclBinding:
+    def allow(
+        user: Credentials,
+        resource: ResourceType,
+        name: str,
+        operation: AclOperation,
+        pattern: ResourcePatternType = ResourcePatternType.PREFIXED,
+    ) -> AclBinding:
         return AclBinding(
             resource,
             name,
-            ResourcePatternType.PREFIXED,
+            pattern,
             f"User:{user.username}",
             "*",
             operation,
@@ -111,6 +122,29 @@ def grant_acls(bootstrap: str, timeout: float = 30.0) -> None:
         allow(SPECTATOR, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
         allow(SPECTATOR, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
         allow(SPECTATOR, group, READER_GROUP_PREFIX, AclOperation.READ),
+        allow(STATS, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
+        allow(STATS, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
+        allow(STATS, group, READER_GROUP_PREFIX, AclOperation.READ),
+        *(
+            allow(STATS, topic, prefix, operation)
+            for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
+            for operation in (
+                AclOperation.READ,
+                AclOperation.WRITE,
+                AclOperation.CREATE,
+                AclOperation.DESCRIBE,
+            )
+        ),
+        *(
+            allow(STATS, ResourceType.TRANSACTIONAL_ID, "*", operation, ResourcePatternType.LITERAL)
+            for operation in (AclOperation.WRITE, AclOperation.DESCRIBE)
+        ),
+        *(
+            allow(user, topic, prefix, operation)
+            for user in (PLAYER, SPECTATOR)
+            for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
+            for operation in (AclOperation.READ, AclOperation.DESCRIBE)
+        ),
     ]
     admin = AdminClient({"bootstrap.servers": bootstrap, **ADMIN.client_settings(), "log_level": 0})
     for future in admin.create_acls(bindings, request_timeout=timeout).values():
