@@ -24,7 +24,7 @@ from game.agent.autopilot import Autopilot, AutopilotError
 from game.agent.player import PALETTE, Intent, PlayerAgent
 from game.core.constants import FACING_NAMES
 from game.core.maps import load_map
-from game.core.world import Player, World, world_hash
+from game.core.world import Player, World
 from game.crowd import Crowd, Member
 from game.kafka import KafkaUnavailable, add_kafka_arguments, settings_from_args
 
@@ -146,16 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {name} could not join {args.match}: name taken", file=sys.stderr)
     print(
         json.dumps(
-            {
+            crowd.replica.summary()  # offset, hash, applied, rejected, skipped: as every reader's
+            | {
                 "match": args.match,
                 "players": len(programs),
                 "sent": crowd.sent,
                 "seconds": round(time.monotonic() - started, 2),
-                "offset": crowd.replica.offset,
-                "hash": world_hash(crowd.replica.world),
-                "applied": crowd.replica.applied,
-                "rejected": dict(crowd.replica.rejected),
-                "skipped": dict(crowd.replica.skipped),
             },
             sort_keys=True,
         )

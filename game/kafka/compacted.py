@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 from confluent_kafka import (
@@ -17,12 +16,13 @@ from confluent_kafka import (
 )
 
 from game.core.records import Record
+from game.kafka.closing import Closing
 from game.kafka.link import LinkStatus, TopicMissing, link_status
 from game.kafka.reader import ignore_error, record_of
 from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
 
 
-class CompactedTopicReader:
+class CompactedTopicReader(Closing):
     """Reads every partition of a (compacted) topic from the start, read_committed, no group.
 
     A context manager, as MatchReader is. Raises TopicMissing when there is no such topic,
@@ -45,14 +45,6 @@ class CompactedTopicReader:
             raise TopicMissing(f"topic {topic} does not exist on {settings.bootstrap}")
         self.partitions = sorted(info.partitions)
         self._consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in self.partitions])
-
-    def __enter__(self) -> CompactedTopicReader:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def end_offsets(self, timeout: float = 5.0) -> dict[int, int]:
         """Per partition, the high watermark now (a read_committed reader also waits there

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 
 from confluent_kafka import (
     Consumer,
@@ -14,6 +13,7 @@ from confluent_kafka import (
 )
 
 from game.core.records import Record
+from game.kafka.closing import Closing
 from game.kafka.reader import ignore_error, record_of
 from game.kafka.settings import KafkaSettings, KafkaUnavailable
 
@@ -43,7 +43,7 @@ AssignedCallback = Callable[[dict[tuple[str, int], int]], dict[tuple[str, int], 
 RevokedCallback = Callable[[list[tuple[str, int]]], None]
 
 
-class TransactionalProcessor:
+class TransactionalProcessor(Closing):
     """A consumer-group member bound to a transactional producer (Kafka's read-process-write).
 
     Reads with isolation.level=read_committed and never auto-commits; each `transact` writes
@@ -104,14 +104,6 @@ class TransactionalProcessor:
         self._consumer.subscribe(
             topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
         )
-
-    def __enter__(self) -> TransactionalProcessor:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         starts = self._assigned(self._committed(partitions)) if partitions else {}

@@ -6,7 +6,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from types import TracebackType
 
 from confluent_kafka import (
     KafkaError,
@@ -14,6 +13,7 @@ from confluent_kafka import (
     Producer,
 )
 
+from game.kafka.closing import Closing
 from game.kafka.settings import KafkaSettings, producer_config
 
 # How many actions a player may have waiting while Kafka is away before new ones are refused.
@@ -23,7 +23,7 @@ MAX_BACKLOG = 10_000
 DeliveryCallback = Callable[[KafkaError | None, Message], None]
 
 
-class ActionProducer:
+class ActionProducer(Closing):
     """An idempotent producer: each action reaches the log once, in order, or says why not.
 
     Policy for outages: an action is never given up while the client runs
@@ -52,14 +52,6 @@ class ActionProducer:
         self.failed = 0
         self.rebuilds = 0
         self.last_error_at = 0.0  # time.monotonic() of the latest error: `unreachable` reads it
-
-    def __enter__(self) -> ActionProducer:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.flush()
 
     def _on_error(self, error: KafkaError) -> None:
         self.last_error_at = time.monotonic()
@@ -155,6 +147,10 @@ class ActionProducer:
         if self._backlog:
             self._drain_backlog()
         self._producer.poll(0)
+
+    def close(self) -> None:
+        """Deliver what is pending, within a bound (leaving a `with` block does this)."""
+        self.flush()
 
     def flush(self, timeout: float = 5.0) -> int:
         """Wait up to `timeout` seconds for every record to be acknowledged; returns those left."""

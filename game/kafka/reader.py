@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import cast
 
 from confluent_kafka import (
@@ -18,12 +17,13 @@ from confluent_kafka import (
 )
 
 from game.core.records import Record
+from game.kafka.closing import Closing
 from game.kafka.link import LinkStatus, TopicMissing, link_status
 from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
 from game.kafka.topics import topic_for
 
 
-class MatchReader:
+class MatchReader(Closing):
     """Reads one match's partition from a chosen offset; never commits, never joins a group.
 
     A context manager: `with MatchReader(settings, match) as reader:` closes it on the way out.
@@ -33,14 +33,6 @@ class MatchReader:
         self.topic = topic_for(match)
         self._consumer = Consumer(reader_config(settings, error_cb=ignore_error))
         self._consumer.assign([TopicPartition(self.topic, 0, _offset(start))])
-
-    def __enter__(self) -> MatchReader:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def poll(self, max_records: int = 2_000, timeout: float = 0.0) -> list[Record]:
         """The records that have arrived (up to max_records), waiting at most `timeout` s.

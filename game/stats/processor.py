@@ -59,7 +59,6 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 
 from game.core.checkpoint import encode_checkpoint, take_checkpoint
 from game.core.records import Record
@@ -79,6 +78,7 @@ from game.kafka import (
     settings_from_args,
 )
 from game.kafka.checkpoints import ensure_checkpoint_topic
+from game.kafka.closing import Closing
 from game.shutdown import StopFlag
 from game.stats.standings import DEFAULT_FLAG_THRESHOLD, MatchStats, Standing
 from game.stats.topic import (
@@ -125,7 +125,7 @@ class _AllTimeState:
     changed: set[str] = field(default_factory=set)
 
 
-class StatsProcessor:
+class StatsProcessor(Closing):
     def __init__(
         self,
         settings: KafkaSettings,
@@ -328,14 +328,6 @@ class StatsProcessor:
 
     def close(self) -> None:
         self.client.close()
-
-    def __enter__(self) -> StatsProcessor:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
