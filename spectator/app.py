@@ -263,6 +263,8 @@ class Spectator:
         if not records:
             return
         self.timeline.extend(records)
+        if not self.playback.live and self.playback.playhead < self.timeline.start_ts:
+            self.playback.rewind_to(self.timeline.start_ts)  # a rebase to before the match began
         first_end = self.feed.first_end
         if first_end is not None and records[-1].offset >= first_end:
             # Arrived live: how far behind the broker's append time we see it.
@@ -370,8 +372,8 @@ class Spectator:
             self.seek(self._shown_time() - SEEK_STEP_MS)
         elif key == pygame.K_RIGHT:
             self.seek(self._shown_time() + SEEK_STEP_MS)
-        elif key == pygame.K_HOME:
-            self.seek(timeline.start_ts)
+        elif key == pygame.K_HOME:  # the start of the match, even before this window's checkpoint
+            self.seek(0 if self.feed.start_point is not None else timeline.start_ts)
         elif key in (pygame.K_END, pygame.K_l):
             playback.go_live()
         elif key in (pygame.K_n, pygame.K_p):
@@ -402,9 +404,26 @@ class Spectator:
         if ms >= timeline.live_edge_ts and self._caught_up() and playback.delay_ms <= 0:
             playback.go_live()
             return
+        if ms < timeline.start_ts and self.feed.start_point is not None:
+            self._rebase(ms)
+            return
         ms = max(float(timeline.start_ts), ms)
         playback.rewind_to(ms)
         timeline.seek_time(ms)
+
+    def _rebase(self, ms: float) -> None:
+        """A moment before what this window holds (it started at a checkpoint): start again
+        from the checkpoint at or before it, and read the log on from there."""
+        from spectator.timeline import Timeline
+
+        self.feed.stop()
+        self.feed = LogFeed(
+            self.settings, self.match, probe_timeout=3.0, from_checkpoint=True, before_ts=int(ms)
+        )
+        self.feed.start()
+        self.based = False
+        self.timeline = Timeline(self.match)  # empty until the feed names its checkpoint
+        self.playback.rewind_to(ms)
 
     def kill_cam(self) -> None:
         marker = self.timeline.prev_marker(self._shown_time() + 1, ("kill",))

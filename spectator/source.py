@@ -30,14 +30,17 @@ class LogFeed:
         start: int = 0,
         stop: int | None = None,
         from_checkpoint: bool = False,
+        before_ts: int | None = None,
     ) -> None:
         """`from_checkpoint`: start at the match's latest checkpoint (`start_point` holds it
-        once found, before any record is handed over) instead of at `start`."""
+        once found, before any record is handed over) instead of at `start`; with `before_ts`,
+        the last checkpoint at or before that broker time."""
         self.settings = settings
         self.match = match
         self.start_offset = start  # the first offset read (a replay of one session starts later)
         self.stop_offset = stop  # the last offset handed over, when bounded (a finished session)
         self.from_checkpoint = from_checkpoint
+        self.before_ts = before_ts
         self.start_point: Start | None = None
         self.status = LinkStatus.CONNECTING
         self.first_end: int | None = None  # the log's end when we first reached the broker
@@ -72,7 +75,7 @@ class LogFeed:
     def _run(self) -> None:
         try:
             if self.from_checkpoint:
-                start = start_of(self.settings.quiet(), self.match)
+                start = start_of(self.settings.quiet(), self.match, before_ts=self.before_ts)
                 self.start_offset = start.next_offset
                 self.start_point = start  # set before any batch: a taker that got records sees it
             with MatchReader(self.settings.quiet(), self.match, self.start_offset or "beginning") as reader:

@@ -113,11 +113,22 @@ def test_readers_start_from_the_processors_checkpoint_and_agree_with_the_log(
 
     # Every checkpoint is the log's own fold at its offset.
     records = read_log(kafka_bootstrap, match_name)
+    checkpoints = []
     for value in _every_checkpoint(kafka_bootstrap, match_name):
         checkpoint = decode_checkpoint(value)
         assert isinstance(checkpoint, Checkpoint)
         folded = fold(match_name, [r for r in records if r.offset <= checkpoint.offset])
         assert checkpoint.world_hash == folded.hash()
+        checkpoints.append(checkpoint)
+
+    # Seeking by time finds the last checkpoint at or before the moment (Kafka's time index).
+    assert len(checkpoints) >= 3
+    settings = KafkaSettings(kafka_bootstrap)
+    middle = checkpoints[len(checkpoints) // 2]
+    earlier = checkpoints[len(checkpoints) // 2 - 1]
+    assert start_of(settings, match_name, before_ts=middle.ts).checkpoint_offset == middle.offset
+    assert start_of(settings, match_name, before_ts=middle.ts - 1).checkpoint_offset == earlier.offset
+    assert start_of(settings, match_name, before_ts=checkpoints[0].ts - 1).checkpoint_offset == -1
 
     # A player joins from it, checks it against the log, and ends in the log's world.
     player = run_program(
