@@ -5,29 +5,15 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from broker.local import DEFAULT_BASE_DIR, KAFKA_VERSION, BrokerError, LocalBroker
+from tests.helpers import report
 
 TEST_PORT = int(os.environ.get("KAFKA_TEST_PORT", "19092"))
-
-
-def _report(config: pytest.Config, line: str) -> None:
-    """One line on the terminal, past pytest's output capture."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line, file=sys.__stderr__, flush=True)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
-        if reporter._tw.width_of_current_line:  # e.g. right after a test's progress dot
-            reporter.write("\n")
-        reporter.write_line(line)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,12 +41,12 @@ def session_broker(pytestconfig: pytest.Config) -> Iterator[tuple[str, LocalBrok
     """Bootstrap servers: $KAFKA_BOOTSTRAP_SERVERS, else a local broker for this session."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
-        _report(pytestconfig, f"integration tests: using the Kafka broker at {external}")
+        report(pytestconfig, f"integration tests: using the Kafka broker at {external}")
         yield external, None
         return
 
     base_dir = DEFAULT_BASE_DIR / f"test-{TEST_PORT}"
-    broker = LocalBroker(TEST_PORT, base_dir, say=lambda line: _report(pytestconfig, line))
+    broker = LocalBroker(TEST_PORT, base_dir, say=lambda line: report(pytestconfig, line))
     broker.stop()  # a broker left behind by an interrupted run, before wiping its files
     shutil.rmtree(base_dir, ignore_errors=True)  # each session starts on empty storage
     try:
@@ -70,7 +56,7 @@ def session_broker(pytestconfig: pytest.Config) -> Iterator[tuple[str, LocalBrok
         pytest.fail(f"could not start the local test broker: {err}\n{err.log_tail}")
     # Belt and braces: a session torn down abnormally still stops its broker.
     atexit.register(broker.stop)
-    _report(
+    report(
         pytestconfig,
         f"integration tests: local Apache Kafka {KAFKA_VERSION} broker started at "
         f"{result.bootstrap} (pid {result.pid}) in {result.seconds:.1f}s",
@@ -79,7 +65,7 @@ def session_broker(pytestconfig: pytest.Config) -> Iterator[tuple[str, LocalBrok
         yield result.bootstrap, broker
     finally:
         broker.stop()
-        _report(pytestconfig, f"integration tests: local broker (pid {result.pid}) stopped")
+        report(pytestconfig, f"integration tests: local broker (pid {result.pid}) stopped")
 
 
 @pytest.fixture

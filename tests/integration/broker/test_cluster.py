@@ -12,17 +12,14 @@ started again, catches up with the log.
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -32,13 +29,10 @@ from game.core.codec import Skipped, decode
 from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from tests.helpers import last_json, read_log, report, start_program, wait_until
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("java") is None, reason=JAVA_MISSING),
-]
+pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason=JAVA_MISSING)
 
-ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_PORT = int(os.environ.get("KAFKA_TEST_CLUSTER_PORT", "19292"))
 BOTS = 5
 BOT_SECONDS = 20
@@ -47,22 +41,10 @@ KILL_AFTER_S = 8.0
 TWO_BROKER_PLAY_S = 3.0
 
 
-def _report(config: pytest.Config, line: str) -> None:
-    """One line on the terminal, past pytest's output capture."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if capture is None or reporter is None:
-        print(line, file=sys.__stderr__, flush=True)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
-        reporter.write_line(line)
-
-
 @pytest.fixture(scope="module")
 def cluster(pytestconfig: pytest.Config) -> Iterator[LocalCluster]:
     base_dir = DEFAULT_BASE_DIR / f"test-cluster-{CLUSTER_PORT}"
-    nodes = LocalCluster(CLUSTER_PORT, base_dir, say=lambda line: _report(pytestconfig, line))
+    nodes = LocalCluster(CLUSTER_PORT, base_dir, say=lambda line: report(pytestconfig, line))
     nodes.stop()  # a cluster left behind by an interrupted run, before wiping its files
     shutil.rmtree(base_dir, ignore_errors=True)
     try:
@@ -71,7 +53,7 @@ def cluster(pytestconfig: pytest.Config) -> Iterator[LocalCluster]:
         nodes.stop()
         pytest.fail(f"could not start the local test cluster: {err}\n{err.log_tail}")
     atexit.register(nodes.stop)  # an abnormal teardown still stops the JVMs
-    _report(
+    report(
         pytestconfig,
         f"cluster tests: three-node cluster at {result.bootstrap} started in {result.seconds:.1f}s",
     )
@@ -108,30 +90,19 @@ class LiveReader(threading.Thread):
         assert not self.is_alive(), f"the reader stopped at {self.replica.offset}, not {end_offset - 1}"
 
 
-def read_log(bootstrap: str, match: str) -> list[Record]:
-    with MatchReader(KafkaSettings(bootstrap), match) as reader:
-        end = reader.end_offset()
-        records: list[Record] = []
-        deadline = time.monotonic() + 30
-        while len(records) < end and time.monotonic() < deadline:
-            records.extend(reader.poll(5_000, 0.5))
-        assert len(records) == end, f"read {len(records)} of {end} records"
-        return records
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float, every: float = 0.05) -> float:
-    """Poll ``check()`` until it is true; returns the seconds that took."""
-    began = time.monotonic()
-    while not check():
-        assert time.monotonic() - began < timeout, f"timed out after {timeout:.0f}s waiting for {what}"
-        time.sleep(every)
-    return time.monotonic() - began
+def whole_log(bootstrap: str, match: str) -> list[Record]:
+    """The whole log, every offset from 0 to its end (none missing after the failover)."""
+    records = read_log(bootstrap, match, timeout=30)
+    end = records[-1].offset + 1 if records else 0
+    assert len(records) == end, f"read {len(records)} of {end} records"
+    return records
 
 
 def start_bots(bootstrap: str, match: str) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "game.bots", "--match", match, "--count", str(BOTS)]
-    argv += ["--seconds", str(BOT_SECONDS), "--seed", "7", "--bootstrap", bootstrap]
-    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return start_program(
+        "game.bots", "--match", match, "--count", str(BOTS),
+        "--seconds", str(BOT_SECONDS), "--seed", "7", "--bootstrap", bootstrap,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
@@ -144,7 +115,7 @@ def test_a_match_survives_losing_its_leader(
 
     # A match created on a cluster is replicated three ways, and writes need two copies.
     topic = ensure_match_topic(settings, match_name)
-    wait_for("the new topic's metadata", lambda: cluster.leader_of(topic) >= 0, 30, 0.1)
+    wait_until("the new topic's metadata", lambda: cluster.leader_of(topic) >= 0, 30, every=0.1)
     meta = cluster.partition(topic)
     assert sorted(meta.replicas) == [1, 2, 3]
     assert sorted(meta.isrs) == [1, 2, 3]
@@ -158,19 +129,22 @@ def test_a_match_survives_losing_its_leader(
     restart_errors: list[BaseException] = []
     try:
         # The bots' clock starts once they are set up; so does this one.
-        wait_for(f"{BOTS} bots in the log", lambda: len(reader.pids) >= BOTS, 60)
-        time.sleep(KILL_AFTER_S)
+        wait_until(f"{BOTS} bots in the log", lambda: len(reader.pids) >= BOTS, 60, every=0.05)
+        time.sleep(KILL_AFTER_S)  # wall time: the match plays a while before its leader goes
 
         # Stop the broker that leads the match, mid-match.
         leader = cluster.leader_of(topic)
         assert leader == meta.replicas[0], "the leader is the preferred replica before the kill"
         kill_ms = time.time() * 1000
         cluster.kill(leader, sig)
-        wait_for("a new leader", lambda: cluster.leader_of(topic, timeout=1) not in (-1, leader), 30)
+        wait_until(
+            "a new leader", lambda: cluster.leader_of(topic, timeout=1) not in (-1, leader), 30, every=0.05
+        )
         failover_s = time.time() - kill_ms / 1000  # from the signal to clients seeing the new leader
         new_leader = cluster.leader_of(topic)
 
-        # Play on two brokers for a while, then start the stopped one again while play goes on.
+        # Play on two brokers for a while (wall time), then start the stopped one again while
+        # play goes on.
         time.sleep(TWO_BROKER_PLAY_S)
         restart_began = time.monotonic()
 
@@ -188,9 +162,9 @@ def test_a_match_survives_losing_its_leader(
             bots.kill()
             bots.communicate()
     assert bots.returncode == 0, err[-3000:]
-    summary = json.loads(out.strip().splitlines()[-1])
+    summary = last_json(out)
 
-    records = read_log(bootstrap, match_name)
+    records = whole_log(bootstrap, match_name)
     reader.finish(len(records))
 
     # Every action the bots produced was acknowledged and is in the log exactly once, in order.
@@ -229,18 +203,18 @@ def test_a_match_survives_losing_its_leader(
     # the log it serves is the same, record for record.
     restarter.join(120)
     assert not restarter.is_alive() and not restart_errors, restart_errors
-    wait_for("all three replicas in sync", lambda: cluster.isr_of(topic) == [1, 2, 3], 60, 0.2)
+    wait_until("all three replicas in sync", lambda: cluster.isr_of(topic) == [1, 2, 3], 60, every=0.2)
     caught_up_s = time.monotonic() - restart_began
     cluster.elect_preferred_leader(topic)
-    wait_for(f"broker {leader} to lead again", lambda: cluster.leader_of(topic) == leader, 30)
-    again = read_log(bootstrap, match_name)
+    wait_until(f"broker {leader} to lead again", lambda: cluster.leader_of(topic) == leader, 30, every=0.05)
+    again = whole_log(bootstrap, match_name)
     assert again == records
 
     # The figures for the README's Reliability section.
     after = [r.ts for r in records if r.ts >= kill_ms]
     around = [r.ts for r in records if kill_ms - 1000 <= r.ts <= kill_ms + 30_000]
     stall_ms = max((b - a for a, b in zip(around, around[1:], strict=False)), default=0)
-    _report(
+    report(
         pytestconfig,
         f"cluster {sig.name}: broker {leader} (leader) stopped at {KILL_AFTER_S:.0f}s; "
         f"broker {new_leader} leads after {failover_s:.1f}s; longest pause in the log "

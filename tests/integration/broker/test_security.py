@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +15,8 @@ from broker.secure import PLAYER, SPECTATOR, Credentials, SecureBroker, write_cl
 from game.core.actions import Ping
 from game.core.codec import encode, record_key
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from tests.helpers import run_program
 
-ROOT = Path(__file__).resolve().parents[2]
 PORT = 19392
 
 
@@ -43,23 +41,17 @@ def test_a_player_plays_and_a_spectator_watches(secure_bootstrap: str, tmp_path:
     match = "s" + uuid.uuid4().hex[:8]
     player_config = write_client_config(tmp_path / "player.properties", PLAYER)
     spectator_config = write_client_config(tmp_path / "spectator.properties", SPECTATOR)
-    played = subprocess.run(
-        [sys.executable, "-m", "game.bots", "--match", match, "--count", "2", "--seconds", "3"]
-        + ["--bootstrap", secure_bootstrap, "--kafka-config", str(player_config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    played = run_program(
+        "game.bots", "--match", match, "--count", "2", "--seconds", "3",
+        "--bootstrap", secure_bootstrap, "--kafka-config", str(player_config),
         timeout=90,
-    )
+    )  # fmt: skip
     assert played.returncode == 0, played.stderr[-2000:]
-    watched = subprocess.run(
-        [sys.executable, "-m", "spectator", "--match", match, "--from-start", "--exit-at-end", "--text"]
-        + ["--bootstrap", secure_bootstrap, "--kafka-config", str(spectator_config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    watched = run_program(
+        "spectator", "--match", match, "--from-start", "--exit-at-end", "--text",
+        "--bootstrap", secure_bootstrap, "--kafka-config", str(spectator_config),
         timeout=90,
-    )
+    )  # fmt: skip
     assert watched.returncode == 0, watched.stderr[-2000:]
     assert "joined" in watched.stdout
 
@@ -90,14 +82,11 @@ def test_a_wrong_password_gets_one_clear_line(secure_bootstrap: str, tmp_path: P
     config = write_client_config(
         tmp_path / "bad.properties", Credentials(PLAYER.username, "not-the-password")
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "game.bots", "--match", "nope", "--count", "1", "--seconds", "2"]
-        + ["--bootstrap", secure_bootstrap, "--kafka-config", str(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    result = run_program(
+        "game.bots", "--match", "nope", "--count", "1", "--seconds", "2",
+        "--bootstrap", secure_bootstrap, "--kafka-config", str(config),
         timeout=90,
-    )
+    )  # fmt: skip
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1

@@ -2,46 +2,32 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from collections import defaultdict
-from pathlib import Path
+from typing import Any
 
 from game.core.actions import Pickup
 from game.core.codec import Skipped, decode
-from game.core.records import Record
 from game.core.replica import new_replica
 from game.core.world import apply
-from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka import KafkaSettings, ensure_match_topic
+from tests.helpers import last_json, read_log, run_program, start_program, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTESTED_ITEM = 9  # a fury gem in the middle of the arena
 
 
-def read_log(bootstrap: str, match: str) -> list[Record]:
-    with MatchReader(KafkaSettings(bootstrap), match) as reader:
-        return reader.read_to_end()
-
-
-def run_players(bootstrap: str, match: str, scripts: dict[str, str], seconds: float) -> dict[str, dict]:
+def run_players(
+    bootstrap: str, match: str, scripts: dict[str, str], seconds: float
+) -> dict[str, dict[str, Any]]:
+    common = ["--match", match, "--bootstrap", bootstrap, "--headless", "--seconds", str(seconds)]
     procs = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "game", "--name", name, "--match", match, "--bootstrap", bootstrap]
-            + ["--headless", "--seconds", str(seconds), "--autopilot", script],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        name: start_program("game", "--name", name, *common, "--autopilot", script)
         for name, script in scripts.items()
     }
     summaries = {}
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=seconds + 60)
         assert proc.returncode == 0, f"{name} failed: {err[-2000:]}"
-        summaries[name] = json.loads(out.strip().splitlines()[-1])
+        summaries[name] = last_json(out)
     return summaries
 
 
@@ -95,41 +81,16 @@ def test_three_players_share_one_world(kafka_bootstrap: str, match_name: str) ->
 
 def test_a_taken_name_is_refused(kafka_bootstrap: str, match_name: str) -> None:
     ensure_match_topic(KafkaSettings(kafka_bootstrap), match_name)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "game", "--name", "dup", "--match", match_name, "--bootstrap", kafka_bootstrap]
-        + ["--headless", "--seconds", "8"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = start_program(
+        "game", "--name", "dup", "--match", match_name, "--bootstrap", kafka_bootstrap,
+        "--headless", "--seconds", "8",
+    )  # fmt: skip
     try:
-        # Wait until the first one has joined (its join is in the log).
-        joined_records = []
-        for _ in range(60):
-            joined_records = read_log(kafka_bootstrap, match_name)
-            if joined_records:
-                break
-            time.sleep(0.2)
-        assert joined_records, "the first player never joined"
-        second = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "game",
-                "--name",
-                "dup",
-                "--match",
-                match_name,
-                "--bootstrap",
-                kafka_bootstrap,
-            ]
-            + ["--headless", "--seconds", "6"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        wait_until("the first player to join", lambda: read_log(kafka_bootstrap, match_name), timeout=15)
+        second = run_program(
+            "game", "--name", "dup", "--match", match_name, "--bootstrap", kafka_bootstrap,
+            "--headless", "--seconds", "6",
+        )  # fmt: skip
         assert second.returncode == 2
         assert "'dup' is already playing" in second.stderr
         assert "Traceback" not in second.stderr

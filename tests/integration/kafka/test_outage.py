@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
 from broker.local import LocalBroker
 from game.core.codec import Skipped, decode
 from game.core.replica import new_replica
-from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, list_matches
+from game.kafka import KafkaSettings, ensure_match_topic, list_matches
+from tests.helpers import (
+    fold_log,
+    last_json,
+    log_end,
+    read_log,
+    run_program,
+    start_program,
+    wait_for_log_end,
+    wait_for_players,
+    wait_until,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
+# Records the players write once the broker is back, before they are closed.
+PLAYED_AFTER_OUTAGE = 150
 
 
 def test_broker_restart_mid_match_loses_and_doubles_nothing(
@@ -23,41 +31,35 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
 ) -> None:
     ensure_match_topic(KafkaSettings(kafka_bootstrap), match_name)
     common = ["--match", match_name, "--bootstrap", kafka_bootstrap]
-    bots = subprocess.Popen(
-        [sys.executable, "-m", "game.bots", *common, "--count", "3", "--seconds", "120", "--seed", "5"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    bots = start_program("game.bots", *common, "--count", "3", "--seconds", "120", "--seed", "5")
     walk = "; ".join(["walk east 700; walk west 700; attack"] * 80)
-    player = subprocess.Popen(
-        [sys.executable, "-m", "game", "--name", "stayer", *common, "--headless", "--seconds", "120"]
-        + ["--autopilot", walk],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    player = start_program(
+        "game", "--name", "stayer", *common, "--headless", "--seconds", "120", "--autopilot", walk
     )
-    spectator = subprocess.Popen(
-        [sys.executable, "-m", "spectator", *common, "--headless", "--seconds", "120"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    spectator = start_program("spectator", *common, "--headless", "--seconds", "120")
+    wait_until(
+        "the three bots and the player to join",
+        lambda: len(fold_log(kafka_bootstrap, match_name).world.players) == 4,
+        timeout=60,
     )
-    time.sleep(6)
+    # Wall time: a few seconds of play with the spectator watching (its progress cannot be seen
+    # from outside), so the broker goes down mid-match.
+    time.sleep(3)
     stopped_at = time.time()
     assert local_broker.stop()
-    time.sleep(3)  # the outage: everyone keeps playing locally and queues
+    time.sleep(3)  # the outage (wall time, the broker down): everyone keeps playing locally and queues
     local_broker.start()
     outage_s = time.time() - stopped_at
-    time.sleep(5)  # play on with the broker back, then close both as a user would (Ctrl+C)
+    # Play on with the broker back, then close both as a user would (Ctrl+C).
+    back_at = log_end(kafka_bootstrap, match_name)
+    wait_for_log_end(kafka_bootstrap, match_name, back_at + PLAYED_AFTER_OUTAGE, timeout=60)
     for proc in (bots, player):
         proc.send_signal(signal.SIGINT)
     bots.wait(timeout=60)
     player.wait(timeout=60)
-    time.sleep(2)  # the spectator reads the last leaves, then it is closed too
+    # Wall time: the spectator reads the last leaves (it says nothing until it ends), then it
+    # is closed too.
+    time.sleep(2)
     spectator.send_signal(signal.SIGINT)
 
     bots_out, bots_err = bots.communicate(timeout=90)
@@ -66,9 +68,9 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     assert player.returncode == 0, player_err[-2000:]
     spectator_out, spectator_err = spectator.communicate(timeout=60)
     assert spectator.returncode == 0, spectator_err[-2000:]
-    spectator_summary = json.loads(spectator_out.strip().splitlines()[-1])
-    bots_summary = json.loads(bots_out.strip().splitlines()[-1])
-    player_summary = json.loads(player_out.strip().splitlines()[-1])
+    spectator_summary = last_json(spectator_out)
+    bots_summary = last_json(bots_out)
+    player_summary = last_json(player_out)
     assert player_summary["outage_frames"] > 0, "the HUD never showed the outage"
 
     replica = new_replica(match_name)
@@ -76,17 +78,14 @@ def test_broker_restart_mid_match_loses_and_doubles_nothing(
     hashes_at = {}
     wanted = {bots_summary["offset"], player_summary["offset"], spectator_summary["offset"]}
     after_outage = 0
-    with MatchReader(KafkaSettings(kafka_bootstrap), match_name) as reader:
-        end = reader.end_offset()
-        while replica.offset + 1 < end:
-            for record in reader.poll(5_000, 1.0):
-                action = decode(record.value, record.key)
-                assert not isinstance(action, Skipped)
-                seqs[action.pid].append(action.seq)
-                replica.ingest(record.offset, record.ts, record.key, record.value)
-                if record.offset in wanted:
-                    hashes_at[record.offset] = replica.hash()
-                after_outage += record.ts / 1000 > stopped_at + outage_s
+    for record in read_log(kafka_bootstrap, match_name):
+        action = decode(record.value, record.key)
+        assert not isinstance(action, Skipped)
+        seqs[action.pid].append(action.seq)
+        replica.ingest(record.offset, record.ts, record.key, record.value)
+        if record.offset in wanted:
+            hashes_at[record.offset] = replica.hash()
+        after_outage += record.ts / 1000 > stopped_at + outage_s
 
     # Every player's actions are in the log exactly once and in order: 1, 2, ..., n.
     assert len(seqs) == 4
@@ -110,47 +109,39 @@ def test_a_player_started_before_kafka_waits_then_joins(
 ) -> None:
     local_broker.stop()
     try:
-        player = subprocess.Popen(
-            [sys.executable, "-m", "game", "--name", "early", "--match", match_name]
-            + ["--bootstrap", kafka_bootstrap, "--headless", "--seconds", "120", "--screenshot", "/dev/null"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(4)
+        player = start_program(
+            "game", "--name", "early", "--match", match_name, "--bootstrap", kafka_bootstrap,
+            "--headless", "--seconds", "120", "--screenshot", "/dev/null",
+        )  # fmt: skip
+        time.sleep(4)  # wall time with no broker: the client must keep waiting for it
         assert player.poll() is None, "the client gave up instead of waiting for Kafka"
     finally:
         local_broker.start()
-    # Once Kafka is there the client creates the match and joins it by itself.
     settings = KafkaSettings(kafka_bootstrap)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and match_name not in {m.match for m in list_matches(settings)}:
-        time.sleep(0.2)
-    replica = new_replica(match_name)
-    with MatchReader(settings, match_name) as reader:
-        while time.monotonic() < deadline and "early" not in replica.world.names:
-            for record in reader.poll(1_000, 0.5):
-                replica.ingest(record.offset, record.ts, record.key, record.value)
-    joined = "early" in replica.world.names
-    time.sleep(3)  # let the client read its own join back before it is closed
-    player.send_signal(signal.SIGINT)
-    out, err = player.communicate(timeout=60)
-    assert joined
+    try:
+        # Once Kafka is there the client creates the match and joins it by itself.
+        wait_until(
+            f"the client to create {match_name}",
+            lambda: match_name in {m.match for m in list_matches(settings)},
+            timeout=90,
+        )
+        wait_for_players(kafka_bootstrap, match_name, {"early"}, timeout=90)
+        # Wall time: the client reads its own join back (it says nothing until it ends) before
+        # it is closed.
+        time.sleep(3)
+    finally:
+        player.send_signal(signal.SIGINT)
+        out, err = player.communicate(timeout=60)
     assert player.returncode == 0, err[-2000:]
     assert "Traceback" not in err
-    assert json.loads(out.strip().splitlines()[-1])["state"] == "left"
+    assert last_json(out)["state"] == "left"
 
 
 def test_no_broker_gives_one_clear_line(match_name: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "game", "--name", "lonely", "--match", match_name]
-        + ["--bootstrap", "127.0.0.1:1", "--headless", "--seconds", "3"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_program(
+        "game", "--name", "lonely", "--match", match_name, "--bootstrap", "127.0.0.1:1",
+        "--headless", "--seconds", "3",
+    )  # fmt: skip
     assert result.returncode == 2
     assert "Kafka is not reachable at 127.0.0.1:1" in result.stderr
     assert "Traceback" not in result.stderr

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import msgpack
 from confluent_kafka import Producer
 
 from game.core.actions import Action, Leave, Move
 from game.core.codec import encode, encode_v1, record_key
-from game.core.replica import MatchReplica, new_replica
-from game.kafka import KafkaSettings, MatchReader, ensure_match_topic, topic_for
-
-ROOT = Path(__file__).resolve().parents[2]
+from game.kafka import KafkaSettings, ensure_match_topic, topic_for
+from tests.helpers import fold, fold_log, last_json, read_log, start_program, wait_until
 
 GARBAGE = [
     b"",
@@ -36,52 +29,21 @@ GARBAGE = [
 ]
 
 
-def fold(bootstrap: str, match: str) -> MatchReplica:
-    replica = new_replica(match)
-    with MatchReader(KafkaSettings(bootstrap), match) as reader:
-        for record in reader.read_to_end():
-            replica.ingest(record.offset, record.ts, record.key, record.value)
-    return replica
-
-
 def test_forged_actions_and_garbage_are_refused_by_every_reader(
     kafka_bootstrap: str, match_name: str
 ) -> None:
     settings = KafkaSettings(kafka_bootstrap)
     topic = ensure_match_topic(settings, match_name)
-    player = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "game",
-            "--name",
-            "victim",
-            "--match",
-            match_name,
-            "--bootstrap",
-            kafka_bootstrap,
-        ]
-        + [
-            "--headless",
-            "--seconds",
-            "8",
-            "--autopilot",
-            "wait 2500; walk east 400; wait 2000; walk west 400",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    player = start_program(
+        "game", "--name", "victim", "--match", match_name, "--bootstrap", kafka_bootstrap,
+        "--headless", "--seconds", "8", "--autopilot", "wait 2500; walk east 400; wait 2000; walk west 400",
+    )  # fmt: skip
     try:
-        victim = None
-        for _ in range(100):
-            replica = fold(kafka_bootstrap, match_name)
-            victim = next(iter(replica.world.players.values()), None)
-            if victim is not None:
-                break
-            time.sleep(0.1)
-        assert victim is not None, "the player never joined"
+        victim = wait_until(
+            "the player to join",
+            lambda: next(iter(fold_log(kafka_bootstrap, match_name).world.players.values()), None),
+            timeout=20,
+        )
 
         # A raw producer, not the project's edge, writes as the victim: a teleport, a leave
         # and a replay of a token that is already in the log. None of them carries a token
@@ -102,10 +64,10 @@ def test_forged_actions_and_garbage_are_refused_by_every_reader(
     finally:
         out, err = player.communicate(timeout=60)
     assert player.returncode == 0, err[-2000:]
-    summary = json.loads(out.strip().splitlines()[-1])
+    summary = last_json(out)
 
     # The victim played on: its own actions after the forgeries were applied.
-    replica = fold(kafka_bootstrap, match_name)
+    replica = fold_log(kafka_bootstrap, match_name)
     assert replica.rejected["forged"] == len(forged) + 1  # + the unsigned version 1 move
     assert sum(replica.skipped.values()) == len(GARBAGE)
     assert {"empty", "malformed", "bad_field", "unknown_type", "unknown_version", "too_large"} <= set(
@@ -115,12 +77,8 @@ def test_forged_actions_and_garbage_are_refused_by_every_reader(
     assert summary["rejected"].get("forged") == len(forged) + 1
     assert summary["skipped"] == dict(sorted(replica.skipped.items()))
     assert summary["state"] == "left"
-    prefix = new_replica(match_name)
-    with MatchReader(KafkaSettings(kafka_bootstrap), match_name) as reader:
-        while prefix.offset < summary["offset"]:
-            for record in reader.poll(5_000, 1.0):
-                if record.offset <= summary["offset"]:
-                    prefix.ingest(record.offset, record.ts, record.key, record.value)
+    records = read_log(kafka_bootstrap, match_name)
+    prefix = fold(match_name, [record for record in records if record.offset <= summary["offset"]])
     assert prefix.hash() == summary["hash"]
     assert topic == topic_for(match_name)
 
@@ -149,7 +107,7 @@ def test_a_rebuilt_producer_resends_without_doubling_any_action(
     assert producer.flush(20) == 0
     assert producer.rebuilds == 1
 
-    replica = fold(kafka_bootstrap, match_name)
+    replica = fold_log(kafka_bootstrap, match_name)
     player = replica.world.players[agent.pid]
     # Every action reached the log and was applied exactly once, in order; a record that
     # was written twice (sent again after the rebuild) is refused by its sequence number.

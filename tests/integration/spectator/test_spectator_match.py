@@ -4,53 +4,35 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from game.core.codec import Skipped, decode
-from game.core.records import Record
 from game.core.replica import new_replica
-from game.kafka import KafkaSettings, MatchReader
 from spectator.timeline import Timeline
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+from tests.helpers import fold_log, last_json, read_log, run_program, run_summary, start_program, wait_until
 
 
-def read_all(bootstrap: str, match: str) -> list[Record]:
-    with MatchReader(KafkaSettings(bootstrap), match) as reader:
-        return reader.read_to_end()
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_program(*args, timeout=120)
+
+
+Scripted = tuple[str, dict[str, Any]]  # a match name and its scripted players' summary
 
 
 @pytest.fixture(scope="module")
-def scripted_match(kafka_bootstrap: str) -> tuple[str, dict]:
+def scripted_match(kafka_bootstrap: str) -> Scripted:
     """data/actions.json published once for the tests of this module."""
     match = f"script{int(time.time() * 1000) % 10**8}"
-    done = run(
-        "-m",
-        "game.script",
-        "data/actions.json",
-        "--match",
-        match,
-        "--speed",
-        "4",
-        "--bootstrap",
-        kafka_bootstrap,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return match, json.loads(done.stdout.strip().splitlines()[-1])
+    args = ("data/actions.json", "--match", match, "--speed", "4", "--bootstrap", kafka_bootstrap)
+    return match, run_summary("game.script", *args, timeout=120)
 
 
-def test_text_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match: tuple[str, dict]) -> None:
+def test_text_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match: Scripted) -> None:
     match, summary = scripted_match
     printed = run(
-        "-m",
         "spectator",
         "--match",
         match,
@@ -72,10 +54,9 @@ def test_text_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match:
     assert " moved " in text and "attacked" in text and "collected" in text
 
 
-def test_jsonl_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match: tuple[str, dict]) -> None:
+def test_jsonl_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match: Scripted) -> None:
     match, summary = scripted_match
     printed = run(
-        "-m",
         "spectator",
         "--match",
         match,
@@ -89,7 +70,7 @@ def test_jsonl_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match
     rows = [json.loads(line) for line in printed.stdout.splitlines()]
     assert [row["offset"] for row in rows] == list(range(summary["offset"] + 1))
     assert {row["type"] for row in rows} >= {"join", "move", "attack", "pickup", "leave"}
-    records = read_all(kafka_bootstrap, match)
+    records = read_log(kafka_bootstrap, match)
     for row, record in zip(rows, records, strict=True):
         action = decode(record.value, record.key)
         assert not isinstance(action, Skipped)
@@ -97,24 +78,24 @@ def test_jsonl_output_of_the_scripted_match(kafka_bootstrap: str, scripted_match
 
 
 def test_replay_from_start_at_max_speed_ends_with_the_players_hash(
-    kafka_bootstrap: str, scripted_match: tuple[str, dict]
+    kafka_bootstrap: str, scripted_match: Scripted
 ) -> None:
     match, summary = scripted_match
     shown = run(
-        "-m", "spectator", "--match", match, "--from-start", "--speed", "max", "--exit-at-end", "--headless",
+        "spectator", "--match", match, "--from-start", "--speed", "max", "--exit-at-end", "--headless",
         "--bootstrap", kafka_bootstrap,
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr[-2000:]
-    spectator = json.loads(shown.stdout.strip().splitlines()[-1])
+    spectator = last_json(shown.stdout)
     # The scripted players read the log to its end before they printed their world.
     assert (spectator["offset"], spectator["hash"]) == (summary["offset"], summary["hash"])
 
 
 def test_a_seek_to_the_middle_is_a_replay_stopped_there(
-    kafka_bootstrap: str, scripted_match: tuple[str, dict]
+    kafka_bootstrap: str, scripted_match: Scripted
 ) -> None:
     match, _ = scripted_match
-    records = read_all(kafka_bootstrap, match)
+    records = read_log(kafka_bootstrap, match)
     timeline = Timeline(match)
     timeline.extend(records)
     timeline.advance_all()
@@ -131,26 +112,18 @@ def test_a_seek_to_the_middle_is_a_replay_stopped_there(
 
 def test_a_spectator_joining_mid_match_converges(kafka_bootstrap: str, match_name: str) -> None:
     common = ["--match", match_name, "--bootstrap", kafka_bootstrap]
-    bots = subprocess.Popen(
-        [sys.executable, "-m", "game.bots", *common, "--count", "4", "--seconds", "7", "--seed", "3"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    bots = start_program("game.bots", *common, "--count", "4", "--seconds", "7", "--seed", "3")
+    wait_until(
+        "the four bots to join",
+        lambda: len(fold_log(kafka_bootstrap, match_name).world.players) == 4,
+        timeout=30,
     )
-    time.sleep(1)
 
-    def watch(seconds: float) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "spectator", *common, "--headless", "--seconds", str(seconds)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    def watch(seconds: float) -> subprocess.Popen[str]:
+        return start_program("spectator", *common, "--headless", "--seconds", str(seconds))
 
     early = watch(13)
-    time.sleep(4)
+    time.sleep(4)  # wall time: the late spectator joins with some 4 s of the 7 s match behind it
     late = watch(9)
     bots_out, bots_err = bots.communicate(timeout=60)
     assert bots.returncode == 0, bots_err[-2000:]
@@ -158,12 +131,12 @@ def test_a_spectator_joining_mid_match_converges(kafka_bootstrap: str, match_nam
     for proc in (early, late):
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err[-2000:]
-        summaries.append(json.loads(out.strip().splitlines()[-1]))
-    final = json.loads(bots_out.strip().splitlines()[-1])
+        summaries.append(last_json(out))
+    final = last_json(bots_out)
     assert summaries[0]["offset"] == summaries[1]["offset"] == final["offset"]
     assert summaries[0]["hash"] == summaries[1]["hash"] == final["hash"]
     # The picker lists the match with the players who wrote to it lately and its age.
-    listed = run("-m", "spectator", "--headless", "--bootstrap", kafka_bootstrap)
+    listed = run("spectator", "--headless", "--bootstrap", kafka_bootstrap)
     assert listed.returncode == 0, listed.stderr[-2000:]
     row = next(line for line in listed.stdout.splitlines() if line.startswith(match_name + "\t"))
     assert f"{final['offset'] + 1} records\t4 players\t" in row

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,11 +11,9 @@ import pytest
 from game.core.actions import Action, Attack, Join, Leave, Move, UseItem
 from game.core.codec import encode, record_key
 from game.core.replica import new_replica
-from game.kafka import ActionProducer, KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka import ActionProducer, KafkaSettings, ensure_match_topic
+from tests.helpers import HEADLESS_ENV, fold_log, last_json, run_program
 
-pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[2]
 ALICE, BOB = 11, 22
 
 
@@ -52,17 +48,8 @@ def _produce(bootstrap: str, match: str) -> list[tuple[bytes, bytes]]:
     return records
 
 
-def _spectator(*args: str, bootstrap: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    return subprocess.run(  # noqa: S603 - our own module, fixed argv
-        [sys.executable, "-m", "spectator", *args, "--bootstrap", bootstrap],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def _spectator(*args: str, bootstrap: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return run_program("spectator", *args, "--bootstrap", bootstrap, timeout=timeout, env=HEADLESS_ENV)
 
 
 def test_text_lines(kafka_bootstrap: str, match_name: str) -> None:
@@ -121,15 +108,9 @@ def test_headless_window_matches_a_direct_fold(kafka_bootstrap: str, match_name:
     args = ("--match", match_name, "--from-start", "--speed", "max", "--exit-at-end")
     result = _spectator(*args, "--headless", "--screenshot", str(shot), bootstrap=kafka_bootstrap)
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout.splitlines()[-1])
+    summary = last_json(result.stdout)
 
-    replica = new_replica(match_name)
-    with MatchReader(KafkaSettings(kafka_bootstrap), match_name) as reader:
-        end = reader.end_offset()
-        while replica.offset + 1 < end:
-            for record in reader.poll(1_000, 1.0):
-                replica.ingest(record.offset, record.ts, record.key, record.value)
-    expected = replica.summary()
+    expected = fold_log(kafka_bootstrap, match_name).summary()
     for key in ("match", "offset", "hash", "applied", "rejected", "skipped"):
         assert summary[key] == expected[key], key
     assert summary["frames"] > 0 and summary["lag_records"] == 0

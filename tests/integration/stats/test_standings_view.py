@@ -7,59 +7,36 @@ to its own fold, the player must show a rank, and `--history` must list and repl
 
 from __future__ import annotations
 
-import json
 import re
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from game.kafka import STATS_TOPIC, CompactedTopicReader, KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka import STATS_TOPIC, KafkaSettings, ensure_match_topic
 from game.stats.history import list_history, open_db, write_session
 from game.stats.standings import Session, Standing
 from game.stats.topic import session_of
+from tests.helpers import (
+    last_json,
+    latest_values,
+    log_end,
+    run_program,
+    start_program,
+    summary_of,
+    wait_for_players,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 BOTS = ["v-01", "v-02", "v-03", "v-04"]
-
-
-def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
-def summary_of(proc: subprocess.Popen, timeout: float = 60) -> dict[str, Any]:
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def log_end(bootstrap: str, match: str) -> int:
-    with MatchReader(KafkaSettings(bootstrap), match) as reader:
-        return reader.end_offset()
 
 
 def stats_values(bootstrap: str, match: str, end: int, timeout_s: float = 45) -> dict[str, Any] | None:
     """The stats topic's latest values, once the processor's `match/<M>` has folded the whole log."""
-    latest: dict[str, Any] = {}
-    deadline = time.monotonic() + timeout_s
-    with CompactedTopicReader(KafkaSettings(bootstrap), STATS_TOPIC) as reader:
-        while time.monotonic() < deadline:
-            for record in reader.poll(5_000, 0.5):
-                if record.key is not None and record.value is not None:
-                    latest[record.key.decode()] = json.loads(record.value)
-            if latest.get(f"match/{match}", {}).get("offset", -1) >= end - 1:
-                return latest
-    return None
+
+    def folded(latest: dict[str, Any]) -> bool:
+        return bool(latest.get(f"match/{match}", {}).get("offset", -1) >= end - 1)
+
+    latest = latest_values(bootstrap, STATS_TOPIC, folded, timeout_s)
+    return latest if folded(latest) else None
 
 
 def test_spectator_shows_the_processors_standings_and_the_player_its_rank(
@@ -70,17 +47,17 @@ def test_spectator_shows_the_processors_standings_and_the_player_its_rank(
     values = None
     ensure_match_topic(KafkaSettings(kafka_bootstrap), match)
     # The default stats topic (the player window has no option for another), this match only.
-    stats = start(
+    stats = start_program(
         "game.stats", *bootstrap, "--group", f"stats-{match}", "--instance", match,
         "--pattern", rf"^arena\.match\.{match}$",
     )  # fmt: skip
     try:
-        bots = start(
+        bots = start_program(
             "game.bots", *bootstrap, "--match", match, "--count", "4", "--seconds", "9", "--seed", "7",
             "--prefix", "v-",
         )  # fmt: skip
-        time.sleep(1)
-        player = start(
+        wait_for_players(kafka_bootstrap, match, set(BOTS))  # the bots are there to be chased
+        player = start_program(
             "game", *bootstrap, "--match", match, "--name", "hero", "--headless", "--seconds", "6",
             "--autopilot", "chase v-01; attack; chase v-02; attack",
         )  # fmt: skip
@@ -99,12 +76,12 @@ def test_spectator_shows_the_processors_standings_and_the_player_its_rank(
 
     # (a) The spectator saw the processor's standings, equal to its own fold of the match.
     screenshot = tmp_path / "alltime.png"
-    shown = run(
+    shown = run_program(
         "spectator", *bootstrap, "--match", match, "--from-start", "--speed", "max", "--exit-at-end",
         "--headless", "--alltime", "--screenshot", str(screenshot),
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr[-3000:]
-    spectator = json.loads(shown.stdout.strip().splitlines()[-1])
+    spectator = last_json(shown.stdout)
     assert (spectator["stats"], spectator["stats_note"]) == ("ok", "")
     assert spectator["stats_keys"] >= 6  # five players, the match, its session, all-time values
     assert set(spectator["standings"]) == {"hero", *BOTS}
@@ -123,17 +100,17 @@ def test_spectator_shows_the_processors_standings_and_the_player_its_rank(
     conn = open_db(db)
     assert write_session(conn, session)
     conn.close()
-    listed = run("spectator", "--history", "--db", str(db), "--headless")
+    listed = run_program("spectator", "--history", "--db", str(db), "--headless")
     assert listed.returncode == 0, listed.stderr
     [header, line] = listed.stdout.strip().splitlines()
     assert "winner" in header and match in line and f"{session.first_offset}-{session.last_offset}" in line
     assert "hero" in line and all(name in line for name in BOTS)
-    replayed = run(
+    replayed = run_program(
         "spectator", *bootstrap, "--history", "--db", str(db), "--replay", "1", "--speed", "max",
         "--exit-at-end", "--headless",
     )  # fmt: skip
     assert replayed.returncode == 0, replayed.stderr[-3000:]
-    again = json.loads(replayed.stdout.strip().splitlines()[-1])
+    again = last_json(replayed.stdout)
     assert (again["match"], again["offset"]) == (match, session.last_offset)
     assert again["records"] == session.last_offset - session.first_offset + 1
 
@@ -151,7 +128,7 @@ def test_history_lists_matches_newest_first_and_says_when_records_are_gone(
     assert [r.match for r in list_history(conn)] == [older.match, newer.match]
     conn.close()
 
-    listed = run("spectator", "--history", "--db", str(db), "--headless")
+    listed = run_program("spectator", "--history", "--db", str(db), "--headless")
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.strip().splitlines()
     assert len(lines) == 3
@@ -161,8 +138,8 @@ def test_history_lists_matches_newest_first_and_says_when_records_are_gone(
 
     # Neither match has a topic on the broker: their records are gone, and it says so.
     history = ("spectator", "--history", "--db", str(db), "--headless")
-    gone = run(*history, "--bootstrap", kafka_bootstrap, "--replay", "1")
+    gone = run_program(*history, "--bootstrap", kafka_bootstrap, "--replay", "1")
     assert gone.returncode == 2
     assert "gone" in gone.stderr and match_name in gone.stderr and "40-90" in gone.stderr
-    missing = run(*history, "--replay", "3")
+    missing = run_program(*history, "--replay", "3")
     assert missing.returncode == 2 and "holds 2 matches" in missing.stderr

@@ -7,20 +7,19 @@ of the two logs.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from game.core.records import Record
+from confluent_kafka.admin import AdminClient
+
 from game.core.replica import new_replica
-from game.kafka import CompactedTopicReader, KafkaSettings, MatchReader, ensure_match_topic
-from game.stats.history import HistorySink, list_history, open_db, write_session
-from game.stats.standings import Session, Standing, standings_of_log
+from game.kafka import KafkaSettings, ensure_match_topic
+from game.stats.history import list_history
+from game.stats.standings import Standing, standings_of_log
 from game.stats.topic import (
     alltime_key,
     alltime_value,
@@ -34,26 +33,28 @@ from game.stats.topic import (
     session_of,
     session_value,
 )
+from tests.helpers import (
+    last_json,
+    latest_values,
+    log_end,
+    read_log,
+    run_program,
+    start_program,
+    wait_for_values,
+    wait_until,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
-def start_bots(bootstrap: str, match: str, seed: int, seconds: float) -> subprocess.Popen:
-    return start(
+def start_bots(bootstrap: str, match: str, seed: int, seconds: float) -> subprocess.Popen[str]:
+    return start_program(
         "game.bots",
         *("--match", match, "--count", "4", "--seconds", str(seconds), "--seed", str(seed)),
         *("--prefix", "p-", "--bootstrap", bootstrap),  # the same names in both matches
     )
 
 
-def start_stats(bootstrap: str, prefix: str, instance: str) -> subprocess.Popen:
-    return start(
+def start_stats(bootstrap: str, prefix: str, instance: str) -> subprocess.Popen[str]:
+    return start_program(
         "game.stats",
         *("--bootstrap", bootstrap, "--group", f"stats-{prefix}", "--instance", instance),
         *("--stats-topic", f"arena.stats.{prefix}", "--pattern", rf"^arena\.match\.{prefix}[a-z]$"),
@@ -62,24 +63,19 @@ def start_stats(bootstrap: str, prefix: str, instance: str) -> subprocess.Popen:
     )
 
 
-def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+def kill(proc: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)  # reaps it and closes its pipes
     if os.environ.get("STATS_TEST_DEBUG"):
         print(err)
 
 
-def finish(proc: subprocess.Popen, timeout: float = 60) -> str:
+def finish(proc: subprocess.Popen[str], timeout: float = 60) -> str:
     out, err = proc.communicate(timeout=timeout)
     if os.environ.get("STATS_TEST_DEBUG"):
         print(err, out)
     assert proc.returncode == 0, err[-3000:]
     return out
-
-
-def read_log(bootstrap: str, match: str) -> list[Record]:
-    with MatchReader(KafkaSettings(bootstrap), match) as reader:
-        return reader.read_to_end()
 
 
 def expected_stats(bootstrap: str, matches: list[str]) -> dict[str, Any]:
@@ -105,16 +101,29 @@ def expected_stats(bootstrap: str, matches: list[str]) -> dict[str, Any]:
 
 def wait_for_stats(bootstrap: str, topic: str, expected: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     """The latest value per key of the stats topic, once it equals `expected` (or at the deadline)."""
-    latest: dict[str, Any] = {}
-    deadline = time.monotonic() + timeout_s
-    with CompactedTopicReader(KafkaSettings(bootstrap), topic) as reader:
-        while time.monotonic() < deadline:
-            for record in reader.poll(5_000, 0.5):
-                if record.key is not None and record.value is not None:
-                    latest[record.key.decode()] = json.loads(record.value)
-            if latest == expected:
-                break
-        return latest
+    return latest_values(bootstrap, topic, lambda latest: latest == expected, timeout_s)
+
+
+def folded_to(ends: dict[str, int]) -> Callable[[dict[str, Any]], bool]:
+    """Whether the stats topic's values hold each match's log folded up to `ends[match]`."""
+    return lambda values: all(
+        values.get(match_key(match), {}).get("offset", -1) >= end - 1 for match, end in ends.items()
+    )
+
+
+def wait_for_fold(bootstrap: str, topic: str, what: str, ends: dict[str, int], timeout: float = 45) -> None:
+    """Wait until the stats processors have folded (and committed) each match up to its end in `ends`."""
+    wait_for_values(bootstrap, topic, what, folded_to(ends), timeout)
+
+
+def assigned(bootstrap: str, group: str) -> dict[str, int]:
+    """Per member of a stats group (by --instance), how many partitions it holds."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    [described] = admin.describe_consumer_groups([group], request_timeout=10).values()
+    return {
+        member.group_instance_id or member.member_id: len(member.assignment.topic_partitions)
+        for member in described.result().members
+    }
 
 
 def test_standings_are_exact_across_kills_restarts_and_rebalances(
@@ -128,23 +137,28 @@ def test_standings_are_exact_across_kills_restarts_and_rebalances(
     bots = [start_bots(kafka_bootstrap, match, seed, 12) for match, seed in zip(matches, (3, 4), strict=True)]
     a = start_stats(kafka_bootstrap, prefix, "a")
     b = None
+    stats_topic = f"arena.stats.{prefix}"
     try:
-        time.sleep(4)
-        kill(a)  # mid-stream: maybe mid-transaction
+        # a folds both matches: the kill lands mid-stream (maybe mid-transaction).
+        wait_for_fold(kafka_bootstrap, stats_topic, "a to fold both matches", dict.fromkeys(matches, 1))
+        kill(a)
         a = start_stats(kafka_bootstrap, prefix, "a")
-        time.sleep(2)
+        ends = {match: log_end(kafka_bootstrap, match) for match in matches}
+        wait_for_fold(kafka_bootstrap, stats_topic, "the restarted a to fold on", ends)
         b = start_stats(kafka_bootstrap, prefix, "b")  # a rebalance: b takes some partitions
-        time.sleep(3)
+        group = f"stats-{prefix}"
+        wait_until("b to take partitions", lambda: assigned(kafka_bootstrap, group).get("b"), 60, every=0.5)
         kill(a)  # again, while b works alongside
         a = start_stats(kafka_bootstrap, prefix, "a")
-        time.sleep(2)
+        ends = {match: log_end(kafka_bootstrap, match) for match in matches}
+        wait_for_fold(kafka_bootstrap, stats_topic, "a, restarted again, and b to fold on", ends)
         b.send_signal(signal.SIGTERM)  # b leaves; after the session timeout a takes over its partitions
-        summary_b = json.loads(finish(b).strip().splitlines()[-1])
+        summary_b = last_json(finish(b))
         assert summary_b["transactions"] > 0, "b never got any work"
         for proc in bots:
             finish(proc)
         expected = expected_stats(kafka_bootstrap, matches)
-        latest = wait_for_stats(kafka_bootstrap, f"arena.stats.{prefix}", expected, 45)
+        latest = wait_for_stats(kafka_bootstrap, stats_topic, expected, 45)
         a.send_signal(signal.SIGTERM)
         finish(a)
     finally:
@@ -177,20 +191,14 @@ def test_history_writes_each_finished_match_once(
         finish(stats)
     [written] = [v for k, v in expected.items() if "/session/" in k]
     db = tmp_path / "history.sqlite3"
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     runs = []
     for _ in range(2):  # a restart reads the whole topic again
-        run = subprocess.run(
-            [sys.executable, "-m", "game.history", "--db", str(db), "--stats-topic", topic, "--once"]
-            + ["--bootstrap", kafka_bootstrap],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        run = run_program(
+            "game.history", "--db", str(db), "--stats-topic", topic, "--once", "--bootstrap", kafka_bootstrap,
+            env={"XDG_DATA_HOME": str(tmp_path / "xdg")},
+        )  # fmt: skip
         assert run.returncode == 0, run.stderr
-        runs.append(json.loads(run.stdout.strip().splitlines()[-1]))
+        runs.append(last_json(run.stdout))
     assert [r["written"] for r in runs] == [1, 0]
     [record] = list_history(db)
     session = session_of(written)
@@ -205,27 +213,3 @@ def test_history_writes_each_finished_match_once(
     assert [(p.kills, p.deaths, p.score, p.pickups) for p in record.players] == [
         (s.kills, s.deaths, s.score, s.pickups) for _, s in session.players
     ]
-
-
-def test_an_idle_guess_is_replaced_by_the_real_end_not_duplicated(tmp_path: Path) -> None:
-    conn = open_db(tmp_path / "h.sqlite3")
-    open_session = Session("m", "arena", 0, 1_000, 40, 5_000, "", (("ann", Standing(1, 0, 5, 0, 0, 20)),))
-    sink = HistorySink(conn, idle_ms=60_000)
-    sink.open["m"] = open_session
-    sink.check_idle(now_ms=30_000)
-    assert list_history(conn) == []
-    sink.check_idle(now_ms=70_000)
-    sink.check_idle(now_ms=80_000)
-    [idle] = list_history(conn)
-    assert (idle.ended_by, idle.last_offset, sink.written) == ("idle", 40, 1)
-    ended = Session("m", "arena", 0, 1_000, 52, 90_000, "left", (("ann", Standing(2, 0, 10, 0, 0, 40)),))
-    assert write_session(conn, ended)
-    assert not write_session(conn, ended)  # replayed: nothing changes
-    assert not write_session(conn, open_session, "idle")  # an old value seen again: ignored
-    [final] = list_history(conn)
-    assert (final.ended_by, final.last_offset, final.duration_ms, final.players[0].kills) == (
-        "left",
-        52,
-        89_000,
-        2,
-    )

@@ -8,8 +8,9 @@ import msgpack
 
 from game.core.codec import Skipped, decode
 from game.recording import load_recording, replay, save_recording
+from tests.helpers import ROOT
 
-RECORDING = Path(__file__).resolve().parents[2] / "data" / "recorded" / "demo-v1-v2.msgpack"
+RECORDING = ROOT / "data" / "recorded" / "demo-v1-v2.msgpack"
 # The world hash this recording folds to (the data/actions.json match). It changes only when
 # the rules keep more state (it did once: ids that left became part of the world), never
 # when the wire format gains a version.

@@ -1,4 +1,4 @@
-"""The match picker's wording of a match's age."""
+"""spectator.text's wording of a match's age, as the match picker shows it."""
 
 from __future__ import annotations
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from game.core.actions import Action, Attack, Join, Leave, Pickup, Ping
 from game.core.codec import decode
 from game.core.constants import (
@@ -31,11 +29,12 @@ from game.stats.topic import (
     standing_of,
     standing_value,
 )
+from tests.helpers import ROOT
 
 ARENA = load_map("arena")
 OPEN_X, OPEN_Y = tile_centre(14, 5)  # open floor: 80 px free east and west
 EAST, NORTH = 2, 0
-RECORDING = Path(__file__).resolve().parents[2] / "data" / "recorded" / "demo-v1-v2.msgpack"
+RECORDING = ROOT / "data" / "recorded" / "demo-v1-v2.msgpack"
 
 
 class Log:
