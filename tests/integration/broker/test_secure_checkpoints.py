@@ -3,34 +3,15 @@ checkpoint but its own can reach a reader; players and spectators read them and 
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from confluent_kafka import KafkaError, Producer
 
-from broker.local import DEFAULT_BASE_DIR
-from broker.secure import PLAYER, STATS, Credentials, SecureBroker, write_client_config
+from broker.secure import PLAYER, STATS, Credentials, write_client_config
 from game.kafka import KafkaSettings
 from game.kafka.checkpoints import Start, checkpoint_topic_for, start_of
 from tests.helpers import HEADLESS_ENV, last_json, run_program, start_program, wait_until
-
-PORT = 19393
-
-
-@pytest.fixture(scope="module")
-def secure_bootstrap() -> Iterator[str]:
-    base_dir = DEFAULT_BASE_DIR / f"test-secure-{PORT}"
-    broker = SecureBroker(PORT, base_dir, say=lambda line: None)
-    broker.stop()
-    shutil.rmtree(base_dir, ignore_errors=True)
-    broker.start(timeout=90)
-    try:
-        yield broker.bootstrap
-    finally:
-        broker.stop()
 
 
 def _settings(bootstrap: str, user: Credentials) -> KafkaSettings:

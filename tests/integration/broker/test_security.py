@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from confluent_kafka import KafkaError, Producer
 
-from broker.local import DEFAULT_BASE_DIR
-from broker.secure import PLAYER, SPECTATOR, Credentials, SecureBroker, write_client_config
+from broker.secure import PLAYER, SPECTATOR, Credentials, write_client_config
 from game.core.actions import Ping
 from game.core.codec import encode, record_key
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
 from tests.helpers import run_program
-
-PORT = 19392
-
-
-@pytest.fixture(scope="module")
-def secure_bootstrap() -> Iterator[str]:
-    base_dir = DEFAULT_BASE_DIR / f"test-secure-{PORT}"
-    broker = SecureBroker(PORT, base_dir, say=lambda line: None)
-    broker.stop()
-    shutil.rmtree(base_dir, ignore_errors=True)
-    broker.start(timeout=90)
-    try:
-        yield broker.bootstrap
-    finally:
-        broker.stop()
 
 
 def settings_for(bootstrap: str, user: Credentials) -> KafkaSettings:
