@@ -3,8 +3,8 @@
 Each match M has `arena.checkpoint.M`: one partition, written only by the stats processor inside
 its transactions, each record's timestamp the broker time of the match record it reflects. So
 the latest checkpoint is the last committed record, and the nearest one at or before a moment
-is found with Kafka's own time index (`offsets_for_times`). A reader that finds none, or one
-it cannot use, folds the match from offset 0 (`start_of`).
+is found by bisecting the topic on those timestamps (`_value_at_or_before`). A reader that
+finds none, or one it cannot use, folds the match from offset 0 (`start_of`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_END, Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from game.core.checkpoint import Checkpoint, Unusable, decode_checkpoint, restore
 from game.core.maps import TileMap
@@ -84,15 +84,17 @@ def read_checkpoint(
 ) -> bytes | None:
     """The value of the last committed checkpoint (at or before `before_ts`), or None."""
     topic = checkpoint_topic_for(match)
-    consumer = Consumer(reader_config(settings, **{"isolation.level": "read_committed"}))
+    # Short fetch waits: a search jumps around the topic, and a fetch left waiting at its end
+    # would hold the next probe up to the wait (100 ms for readers that follow a live log).
+    consumer = Consumer(
+        reader_config(settings, **{"isolation.level": "read_committed", "fetch.wait.max.ms": 5})
+    )
     try:
         partition = TopicPartition(topic, 0)
         low, high = consumer.get_watermark_offsets(partition, timeout=timeout, cached=False)
-        if before_ts is not None:
-            [found] = consumer.offsets_for_times([TopicPartition(topic, 0, before_ts + 1)], timeout=timeout)
-            if found.offset >= 0 and found.offset != OFFSET_END:
-                high = found.offset  # the first checkpoint after the moment: read the ones before it
-        return _last_value(consumer, topic, low, high, timeout)
+        if before_ts is None:
+            return _last_value(consumer, topic, low, high, timeout)
+        return _value_at_or_before(consumer, topic, low, high, before_ts, time.monotonic() + timeout)
     except KafkaException:
         return None  # no such topic yet, or not allowed to read it: fold from the start
     finally:
@@ -126,6 +128,49 @@ def _last_value(consumer: Consumer, topic: str, low: int, high: int, timeout: fl
         if last is not None or time.monotonic() >= deadline:
             return last
         high, back = start, back * 4
+    return None
+
+
+def _value_at_or_before(
+    consumer: Consumer, topic: str, low: int, high: int, ts: int, deadline: float
+) -> bytes | None:
+    """The last checkpoint stamped at or before `ts`, by a binary search of the topic's offsets.
+
+    Not `offsets_for_times`: the transaction markers between checkpoints take the wall-clock
+    time they were written, while a checkpoint is stamped with its match's time, so the time
+    index of a match that is not being played right now (an imported or replayed log) answers
+    the first marker. Checkpoint stamps themselves only grow, so bisecting on them is exact:
+    about log2(checkpoints) single-record reads.
+    """
+    found: bytes | None = None
+    while low < high and time.monotonic() < deadline:
+        middle = (low + high) // 2
+        message = _first_record(consumer, topic, middle, high, deadline)
+        if message is None:  # only markers or aborted writes from the middle on
+            high = middle
+            continue
+        offset = message.offset() or 0
+        if message.timestamp()[1] <= ts:
+            found, low = message.value(), offset + 1
+        else:
+            high = middle
+    return found
+
+
+def _first_record(consumer: Consumer, topic: str, start: int, high: int, deadline: float) -> Message | None:
+    """The first committed record in [start, high), or None."""
+    consumer.assign([TopicPartition(topic, 0, start)])
+    while time.monotonic() < deadline:
+        message = consumer.poll(0.2)
+        if message is None:
+            position = consumer.position([TopicPartition(topic, 0)])[0].offset
+            if position >= high:
+                return None
+            continue
+        if message.error() is not None:
+            continue
+        offset = message.offset()
+        return message if offset is not None and offset < high else None
     return None
 
 
