@@ -1,9 +1,13 @@
 """`python -m bench NAME [--bootstrap HOST:PORT] [options]`, NAME in latency, replay, load,
-wire, frames or all.
+wire, frames, join or all.
 
 Each benchmark starts from a broker address alone, creates fresh match topics (deleted
 afterwards unless --keep-topics), and prints ONE JSON line: its figures, the settings used
 and a raw baseline measured in the same run. `all` runs them in turn, one line each.
+
+`join` (bench/join.py: joining from a checkpoint vs from offset 0, one line per match size)
+has options of its own (`python -m bench join --help`; its --actions takes a list) and takes
+many minutes at its default sizes, so `all` leaves it out.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import frames, latency, load, replay, wire
+from bench import frames, join, latency, load, replay, wire
 from bench.common import broker_pid, delete_matches
 from game.kafka import KafkaSettings, KafkaUnavailable, add_kafka_arguments, settings_from_args
 
@@ -29,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bench",
         description="Kafka Arena benchmarks; one JSON line of figures per benchmark.",
     )
-    parser.add_argument("name", choices=(*NAMES, "all"), help="benchmark to run")
+    parser.add_argument(
+        "name", choices=(*NAMES, "join", "all"), help="benchmark to run (join: see `python -m bench join -h`)"
+    )
     add_kafka_arguments(parser)
     parser.add_argument("--seed", type=int, default=7, help="seed for bots and recordings (7)")
     parser.add_argument("--keep-topics", action="store_true", help="keep the benchmark's match topics")
@@ -72,6 +78,9 @@ def _finite(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["join"]:
+        return join.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.seed is None:

@@ -9,7 +9,6 @@ drawing a progress bar instead of freezing.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from collections import deque
@@ -24,7 +23,7 @@ from game.kafka import (
     list_matches,
     settings_from_args,
 )
-from game.window.headless import FPS, prepare_display, print_summary, save_screenshot
+from game.window.headless import FPS, peak_rss_mb, prepare_display, print_summary, save_screenshot
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import LogFeed
 from spectator.standings import StandingsTracker, fold_standings
@@ -224,7 +223,7 @@ class Spectator:
             kafka=self.feed.status,
             checkpoint_offset=self.feed.start_point.checkpoint_offset if self.feed.start_point else -1,
             live_s=self.live_s,
-            rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            rss_mb=peak_rss_mb(),
         )
         summary.update(self._standings_summary())
         return summary

@@ -6,7 +6,6 @@ retried on a background thread so the window stays alive while Kafka is away.
 
 from __future__ import annotations
 
-import resource
 import sys
 import threading
 import time
@@ -37,7 +36,7 @@ from game.kafka import (
 )
 from game.kafka.checkpoints import CheckpointVerifier, Start, start_of
 from game.stats.topic import match_standings
-from game.window.headless import FPS, print_summary, save_screenshot
+from game.window.headless import FPS, peak_rss_mb, print_summary, save_screenshot
 from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame
 from game.window.scene import Scene
 
@@ -371,7 +370,7 @@ class PlayerClient:
                 rank_source=self.rank_source,
                 checkpoint_offset=self.start.checkpoint_offset if self.start else -1,
                 ready_s=self.ready_s,
-                rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                rss_mb=peak_rss_mb(),
                 checkpoint_verified=self.verifier.state if self.verifier else None,
             )
             print_summary(summary)

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 FPS = 60
@@ -39,3 +40,17 @@ def print_summary(summary: dict[str, Any]) -> None:
     """A headless run ends with one JSON line that sums it up (tests parse it)."""
     sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")
     sys.stdout.flush()
+
+
+def peak_rss_mb() -> float | None:
+    """This process's own peak resident memory (VmHWM), in MB; None where /proc has no answer.
+
+    Not `ru_maxrss`: Linux hands a child its parent's figure, so a window started by a big
+    process (a benchmark) would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
