@@ -3,6 +3,7 @@ PY := .venv/bin/python
 BOOTSTRAP ?=
 ARGS ?=
 PYTEST_ARGS ?=
+ADVERTISE ?=
 
 # BOOTSTRAP=host:port points play/test/bench at an existing broker (KAFKA_BOOTSTRAP_SERVERS).
 WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
@@ -11,11 +12,11 @@ WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
 DOCKER_UP = docker info >/dev/null 2>&1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv broker cluster stop play check test lint types fmt bench
+.PHONY: help venv broker cluster host stop play check test lint types fmt bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z.\/-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo '  variables: ARGS="--headless --seconds 5" (play), PYTEST_ARGS=..., BOOTSTRAP=host:port'
+	@echo '  variables: ARGS="--headless --seconds 5" (play), PYTEST_ARGS=..., BOOTSTRAP=host:port, ADVERTISE=HOST (host)'
 
 .venv/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -35,9 +36,13 @@ cluster: venv ## start a three-broker Kafka cluster (compose profile `cluster`, 
 		echo localhost:19192,localhost:19193,localhost:19194; \
 	else $(PY) -m broker cluster start; fi
 
-stop: ## stop whichever broker or cluster `make broker` or `make cluster` started
-	@if $(DOCKER_UP); then docker compose --profile cluster down; fi
-	@if [ -x $(PY) ]; then $(PY) -m broker stop; $(PY) -m broker cluster stop; fi
+host: venv ## host a game friends join from other computers (TLS, logins, ACLs, quotas): prints their commands (ADVERTISE=HOST)
+	$(PY) -m broker start --lan $(if $(ADVERTISE),--advertise $(ADVERTISE))
+
+stop: ## stop every broker and cluster `make broker`, `cluster` or `host` (or a compose profile) started
+	@if $(DOCKER_UP); then docker compose --profile cluster --profile secure --profile lan down; fi
+	@if [ -x $(PY) ]; then $(PY) -m broker stop; $(PY) -m broker cluster stop; \
+		$(PY) -m broker stop --secure; $(PY) -m broker stop --lan; fi
 
 play: venv broker ## play: spectator + player + bots (ARGS="--headless --seconds 5")
 	$(WITH_BOOTSTRAP)$(PY) -m game.play $(ARGS)

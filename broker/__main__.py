@@ -3,6 +3,8 @@
 Without ``cluster`` (or ``--cluster``) it runs the single broker; with it, the three-node
 cluster of ``broker/cluster.py``, whose ``--port`` is the base port (default 19192).
 ``--secure`` runs the single broker with SASL/SCRAM logins and ACLs (``broker/secure.py``).
+``--lan`` hosts a game for friends on other computers (``broker/lan.py``): on the network,
+TLS + SCRAM + ACLs + quotas, and it prints what each friend runs to join.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 from broker.cluster import CLUSTER_BASE_PORT, LocalCluster
+from broker.lan import LAN_PORT, LanBroker, shown_path
 from broker.local import DEFAULT_BASE_DIR, DEFAULT_PORT, KAFKA_VERSION, BrokerError, LocalBroker
 from broker.secure import SecureBroker
 
@@ -37,6 +40,23 @@ def main(argv: list[str] | None = None) -> int:
         help="SASL/SCRAM logins and ACLs (users admin, player, spectator; default port 9192)",
     )
     parser.add_argument(
+        "--lan",
+        action="store_true",
+        help=f"host a game for other computers: on the network, TLS + logins + ACLs + quotas "
+        f"(default port {LAN_PORT}); prints what each friend runs",
+    )
+    parser.add_argument(
+        "--advertise",
+        metavar="HOST",
+        help="with --lan: the address friends reach this computer at "
+        "(default: this computer's address on its default route)",
+    )
+    parser.add_argument(
+        "--bind",
+        metavar="ADDRESS",
+        help="with --lan: the address the broker listens on (default 0.0.0.0, every interface)",
+    )
+    parser.add_argument(
         "--port",
         type=int,
         help=f"broker port (default {DEFAULT_PORT}), or the cluster's base port ({CLUSTER_BASE_PORT})",
@@ -51,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         args.command, args.cluster = args.action, True
     elif args.action is not None:
         parser.error(f"unexpected {args.action!r} after {args.command!r}")
+    if sum((args.cluster, args.secure, args.lan)) > 1:
+        parser.error("pick one of cluster, --secure and --lan")
+    if (args.advertise or args.bind) and not args.lan:
+        parser.error("--advertise and --bind go with --lan")
 
     try:
         if args.cluster:
@@ -61,8 +85,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "stop":
                 return _cluster_stop(cluster)
             return _cluster_status(cluster)
-        if args.secure:
-            broker: LocalBroker = SecureBroker(
+        if args.lan:
+            lan = LanBroker(
+                args.port or LAN_PORT,
+                args.dir / "lan",
+                bind=args.bind,
+                advertise=args.advertise,
+                controller_port=args.controller_port,
+            )
+            if args.command == "start":
+                return _lan_start(lan, args.timeout or 90.0)
+            broker: LocalBroker = lan
+        elif args.secure:
+            broker = SecureBroker(
                 args.port or SECURE_PORT, args.dir / "secure", controller_port=args.controller_port
             )
         else:
@@ -91,6 +126,37 @@ def _start(broker: LocalBroker, timeout: float) -> int:
             f"Apache Kafka {KAFKA_VERSION} broker started in {result.seconds:.1f}s "
             f"(pid {result.pid}, log {broker.log_path})"
         )
+    print(result.bootstrap)  # last line: the bootstrap address, for scripts
+    return 0
+
+
+def _lan_start(broker: LanBroker, timeout: float) -> int:
+    result = broker.start_verbose(timeout)
+    if result.already_running:
+        print(f"LAN broker already running (pid {result.pid}), advertised as {result.bootstrap}")
+    else:
+        print(
+            f"Apache Kafka {KAFKA_VERSION} broker for friends started in {result.seconds:.1f}s "
+            f"(pid {result.pid}, log {broker.log_path}): TLS + SCRAM logins on "
+            f"{broker.bind_host}:{broker.port}, advertised as {result.bootstrap}"
+        )
+    if not broker.advertised_reachable():
+        print(
+            f"warning: this computer cannot connect to {result.bootstrap}, the address the broker "
+            "advertises: friends will not reach it either. Start it again with --advertise HOST "
+            "(an address of this computer they can reach)",
+            file=sys.stderr,
+        )
+    join = shown_path(broker.join_dir)
+    print(
+        f"Give each friend the folder {join} (their login and the CA certificate: share it only "
+        f"with them; spectators need only ca.pem and spectator.properties), at the same place in "
+        "their clone. Then, from the clone:"
+    )
+    for who, command in broker.join_commands():
+        print(f"  {who + ':':7}{command}")
+    stats = shown_path(broker.client_config_path("stats"))
+    print(f"  {'stats:':7}python -m game.stats --bootstrap {result.bootstrap} --kafka-config {stats}  (here)")
     print(result.bootstrap)  # last line: the bootstrap address, for scripts
     return 0
 

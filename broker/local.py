@@ -204,6 +204,9 @@ class LocalBroker:
     """One local broker, identified by its port, with its files under ``base_dir``."""
 
     jvm_opts: tuple[str, ...] = JVM_OPTS
+    # Where the client listener binds, and the address this computer reaches it at.
+    bind_host = "127.0.0.1"
+    host = "127.0.0.1"
 
     def __init__(
         self,
@@ -229,7 +232,7 @@ class LocalBroker:
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     # -- state -----------------------------------------------------------------------------
 
@@ -268,7 +271,7 @@ class LocalBroker:
 
     def status(self) -> BrokerStatus:
         pid = self.pid()
-        answers = pid is not None and port_accepts(self.port) and self.answers()
+        answers = pid is not None and port_accepts(self.port, self.host) and self.answers()
         return BrokerStatus(pid is not None, pid, self.bootstrap, answers)
 
     # -- start -----------------------------------------------------------------------------
@@ -304,10 +307,11 @@ class LocalBroker:
         return java
 
     def check_ports(self) -> None:
-        for port, role in ((self.port, "broker"), (self.controller_port, "controller")):
-            if port_is_free(port):
+        ports = ((self.port, "broker", self.bind_host), (self.controller_port, "controller", "127.0.0.1"))
+        for port, role, host in ports:
+            if port_is_free(port, host):
                 continue
-            raise BrokerError(f"port {port} (the {role} port) on 127.0.0.1 is taken" + _advice(port))
+            raise BrokerError(f"port {port} (the {role} port) on {host} is taken" + _advice(port))
 
     def ensure_jars(self) -> None:
         # The jars are a pure function of broker/pom.xml: fetch again only when it changed.
@@ -432,7 +436,7 @@ class LocalBroker:
                     log_tail=tail(log),
                 )
             # Wait for the listener first: librdkafka would otherwise retry in the background.
-            if port_accepts(self.port) and self.answers(timeout=2.0):
+            if port_accepts(self.port, self.host) and self.answers(timeout=2.0):
                 return
             time.sleep(0.2)
         raise BrokerError(

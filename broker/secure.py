@@ -90,10 +90,16 @@ class SecureBroker(LocalBroker):
         grant_acls(self.bootstrap)
 
 
-def grant_acls(bootstrap: str, timeout: float = 30.0) -> None:
+def grant_acls(
+    bootstrap: str, timeout: float = 30.0, *, admin_settings: dict[str, str] | None = None
+) -> None:
     """Players: read, write and create match topics. Spectators: read them only. The stats
     processor: read match topics, and alone write the stats and checkpoint topics (in its
-    transactions), so no checkpoint but its own can reach a reader; everyone reads those."""
+    transactions), so no checkpoint but its own can reach a reader; everyone reads those.
+
+    The principals are the users' names; `admin_settings` log in as the admin (default: this
+    module's development admin over SASL_PLAINTEXT; the LAN broker passes its own, over TLS).
+    """
 
     def allow(
         user: Credentials,
@@ -146,7 +152,8 @@ def grant_acls(bootstrap: str, timeout: float = 30.0) -> None:
             for operation in (AclOperation.READ, AclOperation.DESCRIBE)
         ),
     ]
-    admin = AdminClient({"bootstrap.servers": bootstrap, **ADMIN.client_settings(), "log_level": 0})
+    login = ADMIN.client_settings() if admin_settings is None else admin_settings
+    admin = AdminClient({"bootstrap.servers": bootstrap, **login, "log_level": 0})
     for future in admin.create_acls(bindings, request_timeout=timeout).values():
         future.result(timeout=timeout)
 

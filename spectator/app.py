@@ -20,6 +20,7 @@ from game.kafka import (
     KafkaSettings,
     KafkaUnavailable,
     LinkStatus,
+    link_problem,
     list_matches,
     settings_from_args,
 )
@@ -187,7 +188,8 @@ class Spectator:
             and feed.status in (LinkStatus.UNREACHABLE, LinkStatus.TOPIC_MISSING)
         ):
             if feed.status is LinkStatus.UNREACHABLE:
-                print(f"error: {self.settings.unreachable()}", file=sys.stderr)
+                problem = link_problem(self.settings) or self.settings.unreachable()
+                print(f"error: {problem}", file=sys.stderr)
             else:
                 print(f"error: no match named {self.match!r} on {self.settings.bootstrap}", file=sys.stderr)
             self.exit_code = 2

@@ -37,6 +37,7 @@ from game.kafka import (
     KafkaUnavailable,
     LinkStatus,
     MatchReader,
+    link_problem,
     link_status,
     settings_from_args,
 )
@@ -145,7 +146,8 @@ def _wait_for_log(reader: MatchReader, settings: KafkaSettings, args: argparse.N
         else:
             message = f"Kafka is not reachable at {settings.bootstrap}"
         if args.exit_at_end:
-            hint = message if missing else settings.unreachable()
+            # The precise line (an advertised address out of reach, an untrusted certificate)
+            hint = message if missing else (link_problem(settings) or settings.unreachable())
             print(f"error: {hint}", file=sys.stderr)
             return None
         if message != said:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from functools import partial
@@ -11,6 +13,7 @@ from confluent_kafka import (
     KafkaError,
     Message,
     Producer,
+    ThrottleEvent,
 )
 
 from game.kafka.closing import Closing
@@ -21,6 +24,12 @@ MAX_BACKLOG = 10_000
 
 
 DeliveryCallback = Callable[[KafkaError | None, Message], None]
+# Throttling is news while the broker's last delay is this recent.
+THROTTLE_NEWS_S = 5.0
+
+
+def say_on_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 class ActionProducer(Closing):
@@ -36,11 +45,27 @@ class ActionProducer(Closing):
     shows up twice in the log, and every reader rejects the second copy as a duplicate by
     its sequence number, so the game still applies it once.
 
+    Quotas: a broker with client quotas (`python -m broker start --lan`) delays the answers
+    of a client that sends more than its share. Each producer has a client id of its own, so
+    its quota is its own (another client flooding does not slow it down); when the broker does
+    delay it, `throttle_note` says so and `on_throttle` is told once (stderr by default).
+
     A context manager: leaving `with ActionProducer(settings) as producer:` flushes (bounded).
     """
 
-    def __init__(self, settings: KafkaSettings, on_delivery: DeliveryCallback | None = None) -> None:
-        self._config = producer_config(settings, error_cb=self._on_error)
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        on_delivery: DeliveryCallback | None = None,
+        on_throttle: Callable[[str], None] = say_on_stderr,
+    ) -> None:
+        self._settings = settings
+        self._config = producer_config(
+            settings,
+            error_cb=self._on_error,
+            throttle_cb=self._on_throttle,
+            **{"client.id": f"arena-producer-{uuid.uuid4().hex[:12]}"},
+        )
         self._producer = Producer(self._config)
         self._generation = 0
         self._report = partial(self._delivered, 0)
@@ -52,6 +77,33 @@ class ActionProducer(Closing):
         self.failed = 0
         self.rebuilds = 0
         self.last_error_at = 0.0  # time.monotonic() of the latest error: `unreachable` reads it
+        self._on_throttle_news = on_throttle
+        self.throttled = 0  # answers the broker delayed for our quota
+        self.throttled_ms = 0.0  # their delays added up
+        self.last_throttle_ms = 0.0
+        self.last_throttle_at = 0.0
+
+    def _on_throttle(self, event: ThrottleEvent) -> None:
+        # librdkafka also reports the end of throttling, as a delay of 0.
+        if event.throttle_time <= 0:
+            return
+        delay_ms = event.throttle_time * 1000
+        self.throttled += 1
+        self.throttled_ms += delay_ms
+        self.last_throttle_ms = delay_ms
+        self.last_throttle_at = time.monotonic()
+        if self.throttled == 1:
+            self._on_throttle_news(f"warning: {self.throttle_note}")
+
+    @property
+    def throttle_note(self) -> str | None:
+        """One line while the broker is holding this client to its quota, else None."""
+        if not self.throttled or time.monotonic() - self.last_throttle_at > THROTTLE_NEWS_S:
+            return None
+        return (
+            f"Kafka at {self._settings.bootstrap} is throttling this client (its quota): answers "
+            f"delayed {self.last_throttle_ms:.0f} ms; actions are slowed, not lost"
+        )
 
     def _on_error(self, error: KafkaError) -> None:
         self.last_error_at = time.monotonic()

@@ -18,6 +18,17 @@ from confluent_kafka import (
 # Imported from where they are defined: confluent_kafka.admin re-exports them only implicitly.
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
+from game.kafka.link import (
+    advertised_refusal,
+    bootstrap_addresses,
+    login_refused,
+    tls_failed,
+    tls_refusal,
+    unreachable_advertised,
+    unreached_brokers,
+    unreadable_ca,
+    untrusted_certificate,
+)
 from game.kafka.settings import MATCH_NAME, KafkaSettings, KafkaUnavailable, reader_config
 
 TOPIC_PREFIX = "arena.match."
@@ -35,24 +46,61 @@ def match_of(topic: str) -> str | None:
 
 
 def _cluster_metadata(settings: KafkaSettings, timeout: float) -> tuple[AdminClient, Any]:
-    """An admin client and the cluster's metadata, or one clear reason why not."""
+    """An admin client and the cluster's metadata, or one clear reason why not: the login
+    refused, a certificate not trusted, an advertised address out of reach, no answer."""
     errors: list[KafkaError] = []
-    admin = AdminClient(settings.client_config(error_cb=errors.append))
+    # Quiet: what goes wrong is said once, below, not logged by librdkafka at every retry.
+    config = settings.quiet().client_config(error_cb=errors.append)
     try:
-        return admin, admin.list_topics(timeout=timeout)
+        admin = AdminClient(config)
+    except KafkaException as exc:  # settings librdkafka refuses to start with
+        problem = exc.args[0].str() if exc.args else str(exc)
+        ca = config.get("ssl.ca.location")
+        if ca and "ssl.ca.location" in problem:
+            raise KafkaUnavailable(unreadable_ca(settings.bootstrap, ca, problem)) from exc
+        raise KafkaUnavailable(
+            f"the settings for Kafka at {settings.bootstrap} are unusable: {problem}"
+        ) from exc
+    try:
+        metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
         admin.poll(0)  # error callbacks are served only from poll()
-        denied = [e for e in errors if e.code() in _AUTH_ERRORS or "SASL" in e.str() or "SSL" in e.str()]
-        if denied:
+        if untrusted_certificate(errors) is not None:
+            raise KafkaUnavailable(tls_refusal(settings.bootstrap, config.get("ssl.ca.location"))) from exc
+        denied = login_refused(errors)
+        if denied is not None:
             raise KafkaUnavailable(
-                f"Kafka at {settings.bootstrap} refused us: {denied[-1].str()}. Check the user and "
+                f"Kafka at {settings.bootstrap} refused us: {denied.str()}. Check the user and "
                 "password (--kafka-config, $KAFKA_SASL_USERNAME and $KAFKA_SASL_PASSWORD, or -X sasl.*)"
             ) from exc
+        failed = tls_failed(errors)
+        if failed is not None:
+            raise KafkaUnavailable(
+                f"Kafka at {settings.bootstrap} refused us: {failed.str()}. Check security.protocol "
+                "and ssl.* (--kafka-config or -X)"
+            ) from exc
+        # The bootstrap server answered (we learned its brokers), but they are out of reach:
+        # librdkafka may already have sent the metadata request to one of them.
+        unreached = unreached_brokers(errors)
+        if unreached and not bootstrap_addresses(settings.bootstrap) & set(unreached):
+            raise KafkaUnavailable(advertised_refusal(settings.bootstrap, unreached)) from exc
         raise KafkaUnavailable(settings.unreachable()) from exc
+    advertised = [f"{broker.host}:{broker.port}" for broker in metadata.brokers.values()]
+    out_of_reach = unreachable_advertised(settings.bootstrap, advertised)
+    if out_of_reach:
+        raise KafkaUnavailable(advertised_refusal(settings.bootstrap, out_of_reach))
+    return admin, metadata
 
 
-# KafkaError's _NAMES are librdkafka's local error codes: public, despite the underscore.
-_AUTH_ERRORS = {KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED, KafkaError._SSL}  # noqa: SLF001
+def link_problem(settings: KafkaSettings, timeout: float = 5.0) -> str | None:
+    """One line saying why these settings cannot use Kafka (as the admin calls above say it),
+    or None when the cluster answers and its brokers can be reached: for a reader whose own
+    failure says only that the log could not be read."""
+    try:
+        _cluster_metadata(settings, timeout)
+    except KafkaUnavailable as exc:
+        return str(exc)
+    return None
 
 
 def ensure_match_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:

@@ -246,6 +246,8 @@ class PlayerClient:
             status = f"Kafka unreachable: {queued} actions queued, retrying"
         if self.send_refused:
             status = f"Kafka away too long: {self.send_refused} actions dropped (queue full)"
+        elif self.producer is not None and self.producer.throttle_note:
+            status = self.producer.throttle_note  # the host's quota holds this client back
         message = self.message
         if not message:
             if self.state == "loading":
