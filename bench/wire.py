@@ -18,6 +18,7 @@ import msgpack
 from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
 from game.core.auth import TOKEN_BYTES
 from game.core.codec import encode, to_json_dict
+from game.core.rules import RULES_VERSION
 
 PID = 2**31 + 123_457
 SEQ = 10_417
@@ -30,7 +31,9 @@ TOKEN = bytes(range(0xA1, 0xA1 + TOKEN_BYTES))  # stands for a chain token or ti
 def sample_actions(auth: bytes = TOKEN) -> dict[str, Action]:
     """One action of each type; signed (as PlayerAgent sends them) unless auth is empty."""
     return {
-        "join": Join(PID, 1, 0, "knight-sir-lance", 0xE6194B, 1_732_540_000_000, "arena", auth),
+        "join": Join(
+            PID, 1, 0, "knight-sir-lance", 0xE6194B, 1_732_540_000_000, "arena", auth, RULES_VERSION
+        ),
         "move": Move(PID, SEQ, T, 7_345, 4_123, 3, auth),
         "attack": Attack(PID, SEQ, T, 5, auth),
         "pickup": Pickup(PID, SEQ, T, 7, auth),
