@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import frames, join, latency, load, replay, wire
-from bench.common import broker_pid, delete_matches
+from bench.common import broker_pid, delete_matches, finite
 from game.kafka import KafkaSettings, KafkaUnavailable, add_kafka_arguments, settings_from_args
 
 NAMES = ("latency", "replay", "load", "wire", "frames")
@@ -66,17 +65,6 @@ def _runners(args: argparse.Namespace, settings: KafkaSettings) -> dict[str, Cal
     }
 
 
-def _finite(value: Any) -> Any:
-    """NaN is not JSON: an empty sample set prints as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["join"]:
@@ -104,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep_topics:
             delete_matches(settings, matches)
         result["seconds"] = round(time.monotonic() - started, 1)
-        print(json.dumps(_finite(result)), flush=True)
+        print(json.dumps(finite(result)), flush=True)
     return 1 if failed else 0
 
 

@@ -8,12 +8,14 @@ like with like.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -135,3 +137,14 @@ def _is_kafka(pid: int, pattern: re.Pattern[str] | None = None) -> bool:
     except OSError:
         return False
     return "kafka.Kafka" in cmdline and (pattern is None or bool(pattern.search(cmdline)))
+
+
+def finite(value: Any) -> Any:
+    """A result made JSON-safe: NaN is not JSON, so an empty sample set prints as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value

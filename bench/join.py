@@ -44,7 +44,6 @@ import argparse
 import bisect
 import contextlib
 import json
-import math
 import random
 import signal
 import statistics
@@ -62,7 +61,7 @@ from typing import IO, Any
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
 
-from bench.common import PYTHON, child_env, percentile
+from bench.common import PYTHON, child_env, finite, percentile
 from bench.replay import write_recording
 from game.core.actions import Join
 from game.core.auth import HashChain
@@ -674,16 +673,6 @@ def run_size(args: argparse.Namespace, settings: KafkaSettings, actions: int) ->
             bench.delete()
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -712,5 +701,5 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"bench": "join", "actions": actions, "error": str(exc)}), flush=True)
             failed += 1
             continue
-        print(json.dumps(_finite(result)), flush=True)
+        print(json.dumps(finite(result)), flush=True)
     return 1 if failed else 0
