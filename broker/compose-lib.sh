@@ -49,7 +49,9 @@ grant_acls() {  # grant_acls BOOTSTRAP CLIENT_CONFIG: the ACLs of broker/secure.
       --topic arena.match. --resource-pattern-type prefixed
   done
   acl "$1" "$2" --add --allow-principal User:player --allow-principal User:spectator --allow-principal User:stats \
-    --operation Read --group arena- --resource-pattern-type prefixed
+    --operation Read --group arena-reader- --resource-pattern-type prefixed
+  # The processors' group is theirs alone: no player can join it or commit its offsets.
+  acl "$1" "$2" --add --allow-principal User:stats --operation Read --group arena-stats --resource-pattern-type prefixed
   # The stats processor alone writes standings and checkpoints (in transactions); everyone reads them.
   for prefix in arena.stats arena.checkpoint.; do
     for op in Read Describe; do

@@ -30,7 +30,10 @@ from broker.local import (
 )
 
 MATCH_TOPIC_PREFIX = "arena.match."
-READER_GROUP_PREFIX = "arena-"
+# Readers' private groups (game.kafka.settings.private_group); the processors' own group is
+# theirs alone, so no player can join it and take matches from it or commit its offsets.
+READER_GROUP_PREFIX = "arena-reader-"
+STATS_GROUP_PREFIX = "arena-stats"
 STATS_TOPIC_PREFIX = "arena.stats"
 CHECKPOINT_TOPIC_PREFIX = "arena.checkpoint."
 
@@ -131,6 +134,7 @@ def grant_acls(
         allow(STATS, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
         allow(STATS, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
         allow(STATS, group, READER_GROUP_PREFIX, AclOperation.READ),
+        allow(STATS, group, STATS_GROUP_PREFIX, AclOperation.READ),
         *(
             allow(STATS, topic, prefix, operation)
             for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)

@@ -242,7 +242,8 @@ class Spectator:
             "standings": standings,
             "alltime": [[row.name, row.score] for row in view.alltime[:20]],
         }
-        if standings:  # only then is the second fold worth its time
+        # Only then is the second fold worth its time, and only a fold from offset 0 is whole.
+        if standings and self.timeline.base_offset < 0:
             found["fold_scores"] = {
                 name: s.score for name, s in sorted(fold_standings(self.timeline).items())
             }
@@ -374,7 +375,7 @@ class Spectator:
         elif key == pygame.K_RIGHT:
             self.seek(self._shown_time() + SEEK_STEP_MS)
         elif key == pygame.K_HOME:  # the start of the match, even before this window's checkpoint
-            self.seek(0 if self.feed.start_point is not None else timeline.start_ts)
+            self.seek(0 if timeline.base_offset >= 0 else timeline.start_ts)
         elif key in (pygame.K_END, pygame.K_l):
             playback.go_live()
         elif key in (pygame.K_n, pygame.K_p):
@@ -405,8 +406,8 @@ class Spectator:
         if ms >= timeline.live_edge_ts and self._caught_up() and playback.delay_ms <= 0:
             playback.go_live()
             return
-        if ms < timeline.start_ts and self.feed.start_point is not None:
-            self._rebase(ms)
+        if timeline.base_offset >= 0 and ms < timeline.base_ts:
+            self._rebase(ms)  # before the checkpoint this window started at: load an earlier one
             return
         ms = max(float(timeline.start_ts), ms)
         playback.rewind_to(ms)
@@ -496,7 +497,7 @@ class Spectator:
                 return f"No match named {self.match} yet — waiting for it to start"
             case LinkStatus.CONNECTING:
                 return f"Connecting to Kafka at {self.settings.bootstrap}…"
-        if self.feed.first_end == self.feed.start_offset and not len(self.timeline):
+        if self.feed.first_end == 0 and not len(self.timeline):
             return f"Match {self.match} is empty — waiting for players"
         return ""
 

@@ -112,15 +112,38 @@ def restore(checkpoint: Checkpoint, match: str, maps: dict[str, TileMap]) -> Mat
         return Unusable("rules")
     if checkpoint.match != match:
         return Unusable("other_match")
+    if checkpoint.offset < -1:
+        return Unusable("malformed")  # -1: before the first record; nothing lies below it
     try:
         replica = _unpack(checkpoint, maps)
-    except KeyError:
+        if world_hash(replica.world) != checkpoint.world_hash:
+            return Unusable("hash_mismatch")
+    except UnknownMap:
         return Unusable("unknown_map")
-    except (ValueError, TypeError, AttributeError, msgpack.UnpackException):
+    except Exception:  # whatever bytes say, a reader goes on: it folds from the start instead
         return Unusable("malformed")
-    if world_hash(replica.world) != checkpoint.world_hash:
-        return Unusable("hash_mismatch")
     return replica
+
+
+class UnknownMap(KeyError):
+    """The checkpoint's match is played on a map this reader does not have."""
+
+
+# Player slots that are not plain numbers; a value of another type is a malformed checkpoint.
+_SLOT_TYPES: dict[str, type] = {"name": str, "alive": bool, "auth": bytes}
+
+
+def _player(fields: list[Any]) -> Player:
+    if len(fields) != len(Player.__slots__):
+        raise ValueError("a player of another shape")
+    player = Player.__new__(Player)
+    for name, value in zip(Player.__slots__, fields, strict=True):
+        wanted = _SLOT_TYPES.get(name)
+        ok = type(value) is wanted if wanted else type(value) in (int, float)
+        if not ok:
+            raise TypeError(f"player field {name} of type {type(value).__name__}")
+        setattr(player, name, value)
+    return player
 
 
 def _unpack(checkpoint: Checkpoint, maps: dict[str, TileMap]) -> MatchReplica:
@@ -141,23 +164,37 @@ def _unpack(checkpoint: Checkpoint, maps: dict[str, TileMap]) -> MatchReplica:
     ) = state
     world = World(maps)
     if map_name:
+        if map_name not in maps:
+            raise UnknownMap(map_name)
         world.map = maps[map_name]
         world.grid = CollisionGrid.for_map(world.map)
     if type(rules) is not int:
         raise TypeError("a rules version that is not a number")
     world.rules = rules  # in the world hash (when not 0), which the caller checks
+    if type(clock) is not int:
+        raise TypeError("a clock that is not a number")
     world.clock = clock
-    world.next_timer = next_timer
+    # Derived state is rebuilt, not trusted (the world hash does not cover it): the next timer
+    # is found again at the next record (firing early fires nothing that is not due), and the
+    # names are the present players'; items keep the map's places, only their timers restore.
+    del next_timer, names
+    world.next_timer = clock
     for fields in players:
-        player = Player.__new__(Player)
-        if len(fields) != len(Player.__slots__):
-            raise ValueError("a player of another shape")
-        for name, value in zip(Player.__slots__, fields, strict=True):
-            setattr(player, name, value)
+        player = _player(fields)
         world.players[player.pid] = player
-    world.items = [Item(*fields) for fields in items]
-    world.names = dict(names)
-    world.retired = set(retired)
+    world.names = {player.name: pid for pid, player in world.players.items()}
+    if len(world.names) != len(world.players):
+        raise ValueError("two present players with one name")
+    spawns = world.map.items if world.map is not None else []
+    if len(items) != len(spawns):
+        raise ValueError("items that are not the map's")
+    world.items = []
+    for spawn, fields in zip(spawns, items, strict=True):
+        available_at = fields[4]
+        if type(available_at) is not int:
+            raise TypeError("an item timer that is not a number")
+        world.items.append(Item(spawn.item_id, spawn.kind, spawn.x, spawn.y, available_at))
+    world.retired = {pid for pid in retired if type(pid) is int}
     return MatchReplica(
         checkpoint.match,
         world,

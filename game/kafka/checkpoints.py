@@ -21,7 +21,7 @@ from game.core.maps import TileMap
 from game.core.replica import MatchReplica, all_maps, new_replica
 from game.kafka.reader import MatchReader
 from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
-from game.kafka.topics import ensure_topic, topic_for
+from game.kafka.topics import ensure_topic, match_log_range, topic_for
 
 CHECKPOINT_PREFIX = "arena.checkpoint."
 # Records read back from a checkpoint topic's end to find its last committed checkpoint:
@@ -37,7 +37,7 @@ def checkpoint_topic_for(match: str) -> str:
 def ensure_checkpoint_topic(settings: KafkaSettings, match: str, timeout: float = 15.0) -> str:
     """Create the match's checkpoint topic if needed (the processor does, before it writes)."""
     # The processor sets each record's timestamp to the match time it reflects (CreateTime),
-    # which is what makes the time index answer "the checkpoint at or before this moment".
+    # which is what lets a reader find "the checkpoint at or before this moment".
     topic = checkpoint_topic_for(match)
     ensure_topic(settings, topic, 1, {"message.timestamp.type": "CreateTime"}, timeout)
     return topic
@@ -75,6 +75,10 @@ def start_of(
     if isinstance(replica, Unusable):
         note = f"checkpoint not used ({replica.reason}): folding from the start"
         return Start(new_replica(match, maps), 0, note)
+    log = match_log_range(settings, match, timeout)
+    if log is None or not log[0] - 1 <= replica.offset < log[1]:
+        # A match deleted and made again keeps its old checkpoint topic: not this log's.
+        return Start(new_replica(match, maps), 0, "checkpoint not used (stale): folding from the start")
     note = f"from the checkpoint at offset {replica.offset}"
     return Start(replica, replica.offset + 1, note, replica.offset, replica.hash())
 
@@ -193,12 +197,17 @@ class CheckpointVerifier:
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
-    def _run(self) -> None:
+    def _run(self, timeout: float = 600.0) -> None:
         start = self.start
         replica = new_replica(start.replica.match, start.replica.world.maps)
+        deadline = time.monotonic() + timeout
         try:
             with MatchReader(self.settings.quiet(), replica.match) as reader:
+                if reader.end_offset() <= start.checkpoint_offset:
+                    raise KafkaUnavailable("the log ends before the checkpoint (a match made again?)")
                 while replica.offset < start.checkpoint_offset:
+                    if time.monotonic() > deadline:
+                        raise KafkaUnavailable(f"the log was not read to the checkpoint in {timeout:.0f} s")
                     for r in reader.poll(20_000, 0.5):
                         if r.offset > start.checkpoint_offset:
                             break
@@ -211,9 +220,9 @@ class CheckpointVerifier:
         if folded == start.checkpoint_hash:
             self.state = "agrees"
             return
-        self.state = "differs"
         self.mismatch = (
             f"CHECKPOINT MISMATCH in match {replica.match!r} at offset {start.checkpoint_offset}: "
             f"the checkpoint says {start.checkpoint_hash}, the log folds to {folded}"
         )
+        self.state = "differs"
         print(self.mismatch, file=sys.stderr)

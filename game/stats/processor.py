@@ -103,6 +103,8 @@ from game.stats.topic import (
 # tenth of a second); each checkpoint costs a few kB per hundred players.
 CHECKPOINT_EVERY_RECORDS = 10_000
 CHECKPOINT_EVERY_MS = 30_000
+# Kafka's default record limit is 1 MB; a checkpoint of a thousand players is about 100 kB.
+MAX_CHECKPOINT_RECORD_BYTES = 900_000
 
 
 @dataclass(slots=True)
@@ -316,14 +318,21 @@ class StatsProcessor(Closing):
         )
         if not due or replica.offset < 0:
             return []
+        state.checkpointed, state.checkpointed_clock = replica.offset, clock
         topic = self.checkpoint_topics.get(replica.match)
         if topic is None:
-            topic = self.checkpoint_topics[replica.match] = ensure_checkpoint_topic(
-                self.settings, replica.match
-            )
-        state.checkpointed, state.checkpointed_clock = replica.offset, clock
-        self.checkpoints += 1
+            try:
+                topic = ensure_checkpoint_topic(self.settings, replica.match)
+            except KafkaUnavailable as exc:  # standings go on; the next checkpoint tries again
+                print(f"stats: no checkpoint for {replica.match}: {exc}", file=sys.stderr)
+                return []
+            self.checkpoint_topics[replica.match] = topic
         value = encode_checkpoint(take_checkpoint(replica, clock))
+        if len(value) > MAX_CHECKPOINT_RECORD_BYTES:
+            # Over the broker's record limit the whole transaction would fail, every time.
+            print(f"stats: checkpoint of {replica.match} skipped: {len(value)} bytes", file=sys.stderr)
+            return []
+        self.checkpoints += 1
         return [Output(topic, 0, replica.match.encode(), value, timestamp=max(1, clock))]
 
     def close(self) -> None:

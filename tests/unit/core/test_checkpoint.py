@@ -143,3 +143,33 @@ def test_a_state_whose_rules_version_was_changed_is_not_used() -> None:
         state[-1] = rules
         tampered = dataclasses.replace(checkpoint, state=msgpack.packb(state))
         assert restore(tampered, "m", MAPS) == Unusable(reason)
+
+
+def test_derived_state_is_rebuilt_not_trusted() -> None:
+    checkpoint = _checkpoint()
+    state = msgpack.unpackb(checkpoint.state, strict_map_key=False)
+    state[2] = 2**62  # a next timer that would stop every respawn and timeout
+    state[5] = {}  # names that would make the next leave raise
+    forged = dataclasses.replace(checkpoint, state=msgpack.packb(state))
+    restored = restore(forged, "m", MAPS)
+    assert isinstance(restored, MatchReplica)
+    plain = new_replica("m", MAPS)
+    plain_hashes = _fold(plain, RECORDS[:500])
+    assert restored.hash() == plain_hashes[-1]
+    assert restored.world.names == {p.name: pid for pid, p in restored.world.players.items()}
+    assert _fold(restored, RECORDS[500:]) == _fold(plain, RECORDS[500:])
+
+
+def test_a_checkpoint_of_the_wrong_types_is_malformed_not_a_crash() -> None:
+    checkpoint = _checkpoint()
+    for mutate in (
+        lambda s: s[3][0].__setitem__(1, 7),  # a name that is a number
+        lambda s: s[3][0].__setitem__(7, "x"),  # an alive flag that is a string
+        lambda s: s[4].pop(),  # items that are not the map's
+        lambda s: s.__setitem__(1, "noon"),  # a clock that is not a number
+    ):
+        state = msgpack.unpackb(checkpoint.state, strict_map_key=False)
+        mutate(state)
+        broken = dataclasses.replace(checkpoint, state=msgpack.packb(state))
+        assert restore(broken, "m", MAPS) == Unusable("malformed")
+    assert restore(dataclasses.replace(checkpoint, offset=-5), "m", MAPS) == Unusable("malformed")
