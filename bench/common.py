@@ -21,6 +21,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from game.kafka import KafkaSettings, topic_for
+from game.kafka.checkpoints import checkpoint_topic_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,9 @@ def delete_matches(settings: KafkaSettings, matches: list[str], timeout: float =
     if not matches:
         return
     admin = AdminClient(settings.client_config())
-    futures = admin.delete_topics([topic_for(m) for m in matches], operation_timeout=timeout)
+    # A match's checkpoints go with it: a match made again under the name must not find them.
+    topics = [topic for m in matches for topic in (topic_for(m), checkpoint_topic_for(m))]
+    futures = admin.delete_topics(topics, operation_timeout=timeout)
     for future in futures.values():
         with contextlib.suppress(KafkaException):  # already gone, or the broker is busy
             future.result(timeout=timeout)
