@@ -21,7 +21,7 @@ from game.core.maps import TileMap
 from game.core.replica import MatchReplica, all_maps, new_replica
 from game.kafka.reader import MatchReader
 from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
-from game.kafka.topics import ensure_topic, match_log_range, topic_for
+from game.kafka.topics import ensure_topic, topic_for
 
 CHECKPOINT_PREFIX = "arena.checkpoint."
 # Records read back from a checkpoint topic's end to find its last committed checkpoint:
@@ -67,16 +67,16 @@ def start_of(
     `before_ts`), else an empty replica at offset 0. Never raises: a checkpoint topic that is
     missing or unreadable means folding from the start."""
     maps = maps if maps is not None else all_maps()
-    value = read_checkpoint(settings, match, before_ts=before_ts, timeout=timeout)
-    if value is None:
+    found = read_checkpoint(settings, match, before_ts=before_ts, timeout=timeout)
+    if found is None:
         return Start(new_replica(match, maps), 0, "no checkpoint: folding from the start")
+    value, log_first, log_end = found
     decoded = decode_checkpoint(value)
     replica = restore(decoded, match, maps) if isinstance(decoded, Checkpoint) else decoded
     if isinstance(replica, Unusable):
         note = f"checkpoint not used ({replica.reason}): folding from the start"
         return Start(new_replica(match, maps), 0, note)
-    log = match_log_range(settings, match, timeout)
-    if log is None or not log[0] - 1 <= replica.offset < log[1]:
+    if not log_first - 1 <= replica.offset < log_end:
         # A match deleted and made again keeps its old checkpoint topic: not this log's.
         return Start(new_replica(match, maps), 0, "checkpoint not used (stale): folding from the start")
     note = f"from the checkpoint at offset {replica.offset}"
@@ -85,8 +85,9 @@ def start_of(
 
 def read_checkpoint(
     settings: KafkaSettings, match: str, *, before_ts: int | None = None, timeout: float = 5.0
-) -> bytes | None:
-    """The value of the last committed checkpoint (at or before `before_ts`), or None."""
+) -> tuple[bytes, int, int] | None:
+    """The value of the last committed checkpoint (at or before `before_ts`), with the match
+    log's first and end offsets as the same client sees them now; None without either."""
     topic = checkpoint_topic_for(match)
     # Short fetch waits: a search jumps around the topic, and a fetch left waiting at its end
     # would hold the next probe up to the wait (100 ms for readers that follow a live log).
@@ -97,8 +98,14 @@ def read_checkpoint(
         partition = TopicPartition(topic, 0)
         low, high = consumer.get_watermark_offsets(partition, timeout=timeout, cached=False)
         if before_ts is None:
-            return _last_value(consumer, topic, low, high, timeout)
-        return _value_at_or_before(consumer, topic, low, high, before_ts, time.monotonic() + timeout)
+            value = _last_value(consumer, topic, low, high, timeout)
+        else:
+            value = _value_at_or_before(consumer, topic, low, high, before_ts, time.monotonic() + timeout)
+        if value is None:
+            return None
+        log = TopicPartition(topic_for(match), 0)
+        log_first, log_end = consumer.get_watermark_offsets(log, timeout=timeout, cached=False)
+        return value, log_first, log_end
     except KafkaException:
         return None  # no such topic yet, or not allowed to read it: fold from the start
     finally:
@@ -193,9 +200,6 @@ class CheckpointVerifier:
     def begin(self) -> CheckpointVerifier:
         self._thread.start()
         return self
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
 
     def _run(self, timeout: float = 600.0) -> None:
         start = self.start
