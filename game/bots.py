@@ -15,7 +15,15 @@ import time
 
 from game.agent.navigate import Steering
 from game.agent.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
-from game.core.constants import ATTACK_RANGE_UNITS, MAX_HEALTH_HP, MAX_POTIONS, TILE_UNITS
+from game.core.constants import (
+    ATTACK_RANGE_UNITS,
+    DEFAULT_ROUND_S,
+    MAX_HEALTH_HP,
+    MAX_POTIONS,
+    MAX_ROUND_S,
+    MIN_ROUND_S,
+    TILE_UNITS,
+)
 from game.core.grid import CollisionGrid
 from game.core.maps import DEFAULT_MAP, TileMap, available_maps, tile_centre
 from game.core.world import Item, Player, World
@@ -103,13 +111,17 @@ class BotBrain:
         return best
 
 
-def add_bots(crowd: Crowd, count: int, seed: int, rate: float, prefix: str) -> None:
+def add_bots(crowd: Crowd, count: int, seed: int, rate: float, prefix: str, round_s: int = 0) -> None:
     rng = random.Random(seed)
     for i in range(count):
         bot_rng = random.Random(rng.getrandbits(64))
         # A shorter chain than a human's: hundreds of bots build theirs at start-up.
         agent = PlayerAgent(
-            f"{prefix}{i + 1:02d}"[:16], crowd.map_name, pid=random_pid(bot_rng), chain_length=1 << 14
+            f"{prefix}{i + 1:02d}"[:16],
+            crowd.map_name,
+            pid=random_pid(bot_rng),
+            chain_length=1 << 14,
+            round_s=round_s,
         )
         agent.move_interval_ms = 1000 / rate
         crowd.add(Member(agent, BotBrain(bot_rng), join_at_ms=i * 25))
@@ -128,6 +140,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--map", default=DEFAULT_MAP, choices=available_maps(), help="map of a new match")
     parser.add_argument("--prefix", help="bot name prefix (default: bot + 2 letters from the seed)")
+    parser.add_argument(
+        "--round-seconds",
+        type=int,
+        default=0,
+        help=f"round length of a new match, s ({MIN_ROUND_S}-{MAX_ROUND_S}; default {DEFAULT_ROUND_S})",
+    )
     add_kafka_arguments(parser)
     args = parser.parse_args(argv)
     if args.count < 1 or args.rate <= 0:
@@ -149,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     stopping = StopFlag()
-    add_bots(crowd, args.count, seed, args.rate, prefix)
+    add_bots(crowd, args.count, seed, args.rate, prefix, args.round_seconds)
     started = time.monotonic()
     crowd.run(args.seconds, stopping)
     elapsed = time.monotonic() - started

@@ -68,9 +68,11 @@ class PlayerAgent:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         chain_length: int | None = 1 << 18,
+        round_s: int = 0,
     ) -> None:
         self.name = name
         self.map_name = map_name
+        self.round_s = round_s  # the round length this player asks for if its join creates the match
         self.pid = pid if pid is not None else random_pid()
         self.color = color if color is not None else PALETTE[self.pid % len(PALETTE)]
         self._clock = clock
@@ -198,6 +200,7 @@ class PlayerAgent:
             self.map_name,
             tip,
             rules=RULES_VERSION,  # the first join fixes the match's; a join of other rules is refused
+            round_s=self.round_s,
         )
 
     def attack(self) -> Attack | None:

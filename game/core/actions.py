@@ -25,6 +25,9 @@ class Join:
     # The version of the rules the client plays by (game/core/rules.py); 0: unversioned, as
     # every join written before matches recorded their rules. The first join fixes a match's.
     rules: int = 0
+    # The round length (s) the client asks for (rules v2); the match's first join fixes it,
+    # 0 takes the default. Ignored in matches of rules before 2, which have no rounds.
+    round_s: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ Kafka edge moves the bytes, the stats processor writes them.
 
 Value (msgpack): [format, rules, match, offset, ts, world_hash, state], where state is
 [map name, clock, next timer, players (each its slots in order), items, names, retired ids,
-applied, rejected by reason, skipped by reason, delivery per pid, the world's rules version]
-(the match's, from its first join: not the `rules` beside the state, which is the writer's).
+applied, rejected by reason, skipped by reason, delivery per pid, the world's rules version,
+its round state] (the rules version is the match's, from its first join: not the `rules`
+beside the state, which is the writer's).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from game.core.grid import CollisionGrid
 from game.core.maps import TileMap
 from game.core.replica import DeliveryHealth, MatchReplica
 from game.core.rules import RULES_VERSION
-from game.core.world import Item, Player, World, world_hash
+from game.core.world import Item, Player, World, round_state, set_round_state, world_hash
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: the round state (rules v2) after the world's rules version
 # A checkpoint is bounded by the players a match admits; Kafka's default record limit is 1 MB.
 MAX_CHECKPOINT_BYTES = 4 * 1024 * 1024
 
@@ -67,6 +68,7 @@ def take_checkpoint(replica: MatchReplica, ts: int) -> Checkpoint:
         dict(replica.skipped),
         [[pid, h.last_seq, h.gaps, h.repeats] for pid, h in replica.delivery.items()],
         world.rules,
+        round_state(world),
     ]
     packed = msgpack.packb(state, use_bin_type=True)
     return Checkpoint(
@@ -161,6 +163,7 @@ def _unpack(checkpoint: Checkpoint, maps: dict[str, TileMap]) -> MatchReplica:
         skipped,
         delivery,
         rules,
+        rounds,
     ) = state
     world = World(maps)
     if map_name:
@@ -171,6 +174,7 @@ def _unpack(checkpoint: Checkpoint, maps: dict[str, TileMap]) -> MatchReplica:
     if type(rules) is not int:
         raise TypeError("a rules version that is not a number")
     world.rules = rules  # in the world hash (when not 0), which the caller checks
+    set_round_state(world, rounds)  # likewise
     if type(clock) is not int:
         raise TypeError("a clock that is not a number")
     world.clock = clock

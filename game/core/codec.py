@@ -5,7 +5,7 @@ action type into one byte (0x30 | type), so a move with its auth token is 32 byt
 player's first 65,535 actions (34 after that, when the sequence number needs 4 bytes):
 
     [0x30 | type, pid, seq, t, ...payload, auth?]
-    join   (1): name, color, epoch_ms, map_name, auth_tip?, rules?
+    join   (1): name, color, epoch_ms, map_name, auth_tip?, rules?, round_s?
     move   (2): x, y, facing          (x, y in 1/16 px)
     attack (3): facing
     pickup (4): item
@@ -15,7 +15,9 @@ player's first 65,535 actions (34 after that, when the sequence number needs 4 b
 published at join (see game/auth.py); players who join without a tip send no tokens.
 `rules` is the version of the rules the player plays by (game/core/rules.py), the join's
 last element, written when not 0: a join without it (every one written before matches
-carried their rules) decodes as rules 0, unversioned.
+carried their rules) decodes as rules 0, unversioned. `round_s`, the round length the
+player asks for (rules v2, which added rounds), follows `rules` when not 0; a join without
+it decodes as 0, the default length.
 
 Older versions stay readable and are upgraded to the same actions, so old matches keep
 replaying: version 2 was the same array with the version and type as two elements
@@ -52,6 +54,7 @@ _MAX_T = 2**40
 _MAX_POS = 2**16 - 1
 _MAX_EPOCH_MS = 2**45
 _MAX_RULES = 2**16 - 1
+_MAX_ROUND_S = 2**20
 
 
 @final
@@ -110,6 +113,8 @@ def encode(action: Action) -> bytes:
             head.append(action.auth)
         if action.rules:  # after the tip: an unversioned join keeps the bytes it always had
             head.append(action.rules)
+            if action.round_s:
+                head.append(action.round_s)
         return _packer.pack(head)
     if action.auth:
         head.append(action.auth)
@@ -120,7 +125,11 @@ def encode_v2(action: Action) -> bytes:
     """Pack an action in the old version 2 format (kept to build and test old recordings)."""
     # Version 2 had no auth and no rules version.
     current = msgpack.unpackb(
-        encode(replace(action, auth=b"", rules=0) if type(action) is Join else replace(action, auth=b""))
+        encode(
+            replace(action, auth=b"", rules=0, round_s=0)
+            if type(action) is Join
+            else replace(action, auth=b"")
+        )
     )
     return msgpack.packb([2, TYPE_CODES[type(action)], *current[1:]])
 
@@ -216,9 +225,15 @@ def _from_array(obj: list) -> Action | Skipped:
     payload = _PAYLOAD_LEN.get(code)
     if payload is None:
         return UNKNOWN_TYPE
-    rules = 0
+    rules = round_s = 0
     if code == 1 and may_sign and len(fields) > 7 and type(fields[-1]) is int:
-        rules = _int(fields.pop(), 0, _MAX_RULES)  # a join's trailing rules version (v3 only)
+        # A join's trailing rules version, then its round length (v3 only): two trailing
+        # numbers are both; one is the rules version.
+        last = fields.pop()
+        if len(fields) > 7 and type(fields[-1]) is int:
+            rules, round_s = _int(fields.pop(), 0, _MAX_RULES), _int(last, 0, _MAX_ROUND_S)
+        else:
+            rules = _int(last, 0, _MAX_RULES)
     auth = b""
     extra = len(fields) - 3 - payload
     if extra == 1 and may_sign:
@@ -260,6 +275,7 @@ def _from_array(obj: list) -> Action | Skipped:
             _name(map_name),
             auth,
             rules,
+            round_s,
         )
     return Leave(pid, seq, t, auth)
 

@@ -49,6 +49,16 @@ PRESENCE_TIMEOUT_MS = 10_000
 HEARTBEAT_MS = 2_000
 
 MAX_NAME_CHARS = 16
+
+# Rounds (rules v2): a warm-up until ROUND_MIN_PLAYERS are present, a short countdown, a
+# timed round (its length chosen by the match's first join), then an intermission that shows
+# the winner before the next round starts with scores reset.
+ROUND_MIN_PLAYERS = 2
+DEFAULT_ROUND_S = 300
+MIN_ROUND_S = 10
+MAX_ROUND_S = 3_600
+ROUND_COUNTDOWN_MS = 5_000
+INTERMISSION_MS = 10_000
 MAX_PLAYERS = 1_000
 
 # Eight facings, clockwise from north, as unit vectors scaled by 1000 (integers keep the

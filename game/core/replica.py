@@ -95,7 +95,18 @@ class MatchReplica:
 
     def summary(self) -> dict[str, Any]:
         """The facts a headless run prints as its last line."""
-        return {
+        world = self.world
+        rounds: dict[str, Any] = {}
+        if world.round_ms:
+            last = world.last_round
+            rounds = {
+                "round": world.round_no,
+                "phase": world.phase,
+                "last_round": None
+                if last is None
+                else {"round": last.round_no, "at": last.at, "winner": last.winner_name},
+            }
+        return rounds | {
             "match": self.match,
             "offset": self.offset,
             "hash": self.hash(),

@@ -16,7 +16,8 @@ from pathlib import Path
 from game.core import constants
 from game.core.maps import MAPS_DIR
 
-RULES_VERSION = 1
+# 1: versioned joins. 2: rounds (a join's round length; warm-up, round, intermission).
+RULES_VERSION = 2
 
 _CORE = Path(__file__).resolve().parent
 # The modules whose code decides what an action does to a world.

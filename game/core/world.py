@@ -35,14 +35,18 @@ from game.core.constants import (
     ATTACK_RANGE_UNITS,
     CLOCK_SKEW_MS,
     COIN_SCORE,
+    DEFAULT_ROUND_S,
     FACING_VECTORS,
     FURY_DAMAGE_MULTIPLIER,
     FURY_MS,
+    INTERMISSION_MS,
     ITEM_RESPAWN_MS,
     KILL_SCORE,
     MAX_HEALTH_HP,
     MAX_PLAYERS,
     MAX_POTIONS,
+    MAX_ROUND_S,
+    MIN_ROUND_S,
     MOVE_BURST_MS,
     MOVE_SPEED_PX_S,
     PATH_STEP_UNITS,
@@ -50,10 +54,15 @@ from game.core.constants import (
     POTION_HEAL_HP,
     PRESENCE_TIMEOUT_MS,
     RESPAWN_MS,
+    ROUND_COUNTDOWN_MS,
+    ROUND_MIN_PLAYERS,
     UNITS_PER_PX,
 )
 from game.core.grid import CollisionGrid
 from game.core.maps import TileMap
+from game.core.ranking import rank_order
+
+ROUNDS_SINCE_RULES = 2  # matches whose first join plays rules 2 or later are played in rounds
 
 # Movement budget in milli-units: refills MOVE_SPEED units/ms * 1000 per ms of client time.
 _REFILL_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX
@@ -65,6 +74,17 @@ _UNIT_SHIFT = UNITS_PER_PX.bit_length() - 1  # positions are never negative (the
 
 
 # --- events: what an applied action (or the clock) caused, for effects, feeds and stats ---
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """One player's line in a round's final table."""
+
+    pid: int
+    name: str
+    score: int
+    kills: int
+    deaths: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +149,25 @@ class ItemBack:
     kind: str
 
 
-Event = Joined | Left | Swung | Hit | Killed | Respawned | PickedUp | Used | ItemBack
+@dataclass(frozen=True, slots=True)
+class RoundStarted:
+    round_no: int
+    at: int  # match time the round began (the scheduled time, not the record's that fired it)
+    ends_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundEnded:
+    round_no: int
+    at: int  # match time the round ended (scheduled)
+    winner: int  # pid of the best ranked present player; 0 when nobody was there
+    winner_name: str
+    standings: tuple[Standing, ...]  # the present players, best first
+
+
+Event = (
+    Joined | Left | Swung | Hit | Killed | Respawned | PickedUp | Used | ItemBack | RoundStarted | RoundEnded
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +178,13 @@ class Outcome:
 
 
 APPLIED = Outcome(True)
+
+# Round phases (rules v2). A match of older rules has no rounds and stays in NO_ROUNDS.
+NO_ROUNDS = ""
+WARMUP = "warmup"  # fewer than ROUND_MIN_PLAYERS present
+COUNTDOWN = "countdown"  # enough players: the round starts at phase_ends
+PLAYING = "playing"
+INTERMISSION = "intermission"  # the round is over: winner shown, no attacks or pickups
 _REJECTED: dict[str, Outcome] = {}
 
 
@@ -258,6 +303,11 @@ class World:
         "next_timer",
         "names",
         "retired",
+        "round_ms",
+        "round_no",
+        "phase",
+        "phase_ends",
+        "last_round",
     )
 
     def __init__(self, maps: dict[str, TileMap]) -> None:
@@ -273,6 +323,13 @@ class World:
         # Ids that have left: never joinable again, or anyone could replay the old join and
         # then the spent (public) tokens of that player's hash chain.
         self.retired: set[int] = set()
+        # Rounds (rules v2; round_ms 0: none): the round being played (or the last one), its
+        # phase and when that phase ends, and the last finished round's result.
+        self.round_ms = 0
+        self.round_no = 0
+        self.phase = NO_ROUNDS
+        self.phase_ends = _NEVER
+        self.last_round: RoundEnded | None = None
 
     def copy(self) -> World:
         clone = World(self.maps)
@@ -285,6 +342,11 @@ class World:
         clone.items = [item.copy() for item in self.items]
         clone.next_timer = self.next_timer
         clone.retired = set(self.retired)
+        clone.round_ms = self.round_ms
+        clone.round_no = self.round_no
+        clone.phase = self.phase
+        clone.phase_ends = self.phase_ends
+        clone.last_round = self.last_round
         return clone
 
     def item_present(self, item: Item) -> bool:
@@ -305,7 +367,49 @@ def world_hash(world: World) -> str:
     # match recorded before it existed) keeps the hash it always had.
     if world.rules:
         state += (world.rules,)
+    if world.round_ms:  # likewise only in matches with rounds
+        state += (round_state(world),)
     return blake2b(msgpack.packb(state), digest_size=8).hexdigest()
+
+
+def round_state(world: World) -> list:
+    """The round fields as plain values (for the hash and checkpoints)."""
+    last = world.last_round
+    result = (
+        [
+            last.round_no,
+            last.at,
+            last.winner,
+            last.winner_name,
+            [list(_standing_fields(x)) for x in last.standings],
+        ]
+        if last is not None
+        else []
+    )
+    return [world.round_ms, world.round_no, world.phase, world.phase_ends, result]
+
+
+def _standing_fields(standing: Standing) -> tuple[int, str, int, int, int]:
+    return standing.pid, standing.name, standing.score, standing.kills, standing.deaths
+
+
+def set_round_state(world: World, fields: list) -> None:
+    """The inverse of `round_state` (a checkpoint's); raises on fields of another shape."""
+    round_ms, round_no, phase, phase_ends, result = fields
+    if not all(type(v) is int for v in (round_ms, round_no, phase_ends)) or phase not in _PHASES:
+        raise TypeError("round fields of another shape")
+    # The reducer compares phases by identity: take the constant, not the unpacked copy.
+    world.phase = _PHASES[_PHASES.index(phase)]
+    world.round_ms, world.round_no, world.phase_ends = round_ms, round_no, phase_ends
+    world.last_round = None
+    if result:
+        number, at, winner, winner_name, standings = result
+        world.last_round = RoundEnded(
+            number, at, winner, winner_name, tuple(Standing(*fields) for fields in standings)
+        )
+
+
+_PHASES = (NO_ROUNDS, WARMUP, COUNTDOWN, PLAYING, INTERMISSION)
 
 
 def new_world(maps: dict[str, TileMap] | TileMap) -> World:
@@ -351,6 +455,10 @@ def apply(world: World, action: Action, ts: int) -> Outcome:
 
     if type(action) is Move:
         reason = _move(world, player, action, at)
+    elif world.phase is INTERMISSION and (
+        type(action) is Attack or type(action) is Pickup or type(action) is UseItem
+    ):
+        reason = "round_over"  # between rounds nobody scores: walk about, see who won
     elif type(action) is Attack:
         if not 0 <= action.facing <= 7:
             return _reject("bad_action", events)  # only a hand-built action; the codec checks
@@ -391,6 +499,10 @@ def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Ou
             return _reject("unknown_map", events)
         _set_map(world, tile_map)
         world.rules = action.rules
+        if action.rules >= ROUNDS_SINCE_RULES:
+            round_s = action.round_s or DEFAULT_ROUND_S
+            world.round_ms = min(max(round_s, MIN_ROUND_S), MAX_ROUND_S) * 1000
+            world.phase = WARMUP
     elif world.rules and action.rules != world.rules:
         # A client of other rules would fold this log into another world. An unversioned
         # match (its first join predates rules versions) cannot tell, so takes any join.
@@ -414,6 +526,10 @@ def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Ou
     world.next_timer = min(world.next_timer, ts + PRESENCE_TIMEOUT_MS)
     events = events or []
     events.append(Joined(action.pid, action.name))
+    if world.phase is WARMUP and len(world.players) >= ROUND_MIN_PLAYERS:
+        world.phase = COUNTDOWN
+        world.phase_ends = ts + ROUND_COUNTDOWN_MS
+        world.next_timer = min(world.next_timer, world.phase_ends)
     return Outcome(True, "", tuple(events))
 
 
@@ -542,6 +658,9 @@ def _remove(world: World, player: Player, reason: str, events: list[Event]) -> N
     del world.names[player.name]
     world.retired.add(player.pid)
     events.append(Left(player.pid, player.name, reason))
+    if world.phase is COUNTDOWN and len(world.players) < ROUND_MIN_PLAYERS:
+        world.phase = WARMUP  # the countdown waits for a second player again
+        world.phase_ends = _NEVER
 
 
 def _fire_timers(world: World) -> list[Event]:
@@ -566,8 +685,46 @@ def _fire_timers(world: World) -> list[Event]:
                 events.append(ItemBack(item.item_id, item.kind))
             else:
                 upcoming = min(upcoming, item.available_at)
-    world.next_timer = upcoming
+    if world.phase_ends <= ts:
+        _advance_rounds(world, events)
+    world.next_timer = min(upcoming, world.phase_ends)
     return events
+
+
+def _advance_rounds(world: World, events: list[Event]) -> None:
+    """Every round phase that ended by the clock, in turn, each at its scheduled time (so a
+    quiet match that wakes up later passes through the same phases as a busy one)."""
+    while world.phase_ends <= world.clock:
+        at = world.phase_ends
+        if world.phase is PLAYING:
+            world.last_round = _round_result(world, at)
+            world.phase, world.phase_ends = INTERMISSION, at + INTERMISSION_MS
+            events.append(world.last_round)
+        elif world.phase is COUNTDOWN or len(world.players) >= ROUND_MIN_PLAYERS:
+            _start_round(world, at, events)
+        else:  # an intermission that ends with too few players: warm up again
+            world.phase, world.phase_ends = WARMUP, _NEVER
+
+
+def _round_result(world: World, at: int) -> RoundEnded:
+    """The round's final table and winner, by the one ranking (score, kills, fewer deaths, name)."""
+    best_first = sorted(world.players.values(), key=lambda p: rank_order(p.name, p))
+    standings = tuple(Standing(p.pid, p.name, p.score, p.kills, p.deaths) for p in best_first)
+    winner = standings[0] if standings else Standing(0, "", 0, 0, 0)
+    return RoundEnded(world.round_no, at, winner.pid, winner.name, standings)
+
+
+def _start_round(world: World, at: int, events: list[Event]) -> None:
+    """A new round: scores back to zero, everyone alive at a spawn point, every item back."""
+    world.round_no += 1
+    world.phase, world.phase_ends = PLAYING, at + world.round_ms
+    for item in world.items:
+        item.available_at = 0
+    for player in world.players.values():
+        player.kills = player.deaths = player.score = player.coins = player.pickups = 0
+        player.damage_dealt = player.potions = 0
+        _respawn(world, player, events)
+    events.append(RoundStarted(world.round_no, at, world.phase_ends))
 
 
 def _respawn(world: World, player: Player, events: list[Event]) -> None:

@@ -13,7 +13,8 @@ import pygame
 
 from game.core.constants import MAX_HEALTH_HP, MAX_POTIONS
 from game.core.ranking import ranked
-from game.core.world import Player, World
+from game.core.world import INTERMISSION, Player, World
+from game.window.rounds import draw_banner, draw_round_over, round_banner, round_clock
 from game.window.scene import Scene, health_color, shadowed
 
 HUD_HEIGHT = 56
@@ -47,6 +48,7 @@ class Hud:
     show_controls: bool  # first seconds and F1
     message: str = ""  # centre message, e.g. "You died - respawning in 2.1 s"
     rank: str = ""  # "2/5": by score, from the stats processor or else our own world
+    match_now: int | None = None  # match time now (game.window.rounds.MatchClock); None: the world's clock
 
 
 class _Texts:
@@ -94,11 +96,17 @@ def draw_player_frame(
     arena = screen.subsurface((0, 0, width, height))
     scene.draw(arena, world, now_ms, positions, hud.me)
     me = world.players.get(hud.me) if hud.me is not None else None
-    _draw_bar(screen, pygame.Rect(0, height, screen.get_width(), HUD_HEIGHT), scene, world, me, hud)
-    if hud.show_scoreboard:
+    now = hud.match_now if hud.match_now is not None else world.clock
+    _draw_bar(screen, pygame.Rect(0, height, screen.get_width(), HUD_HEIGHT), scene, world, me, hud, now)
+    if world.phase is INTERMISSION and not hud.show_controls:
+        draw_round_over(arena, world, now, hud.me)  # the round's winner outranks the live table
+    elif hud.show_scoreboard:
         _draw_scoreboard(arena, world, hud.me)
     elif hud.show_controls:
         _draw_controls(arena)
+    banner = round_banner(world, now)
+    if banner:
+        draw_banner(arena, banner)
     if hud.message:
         _draw_message(arena, hud.message)
 
@@ -119,6 +127,7 @@ def _draw_bar(
     world: World,
     me: Player | None,
     hud: Hud,
+    now: int,
 ) -> None:
     screen.fill(HUD_BG, bar)
     screen.fill(HUD_EDGE, (bar.x, bar.y, bar.w, 2))
@@ -168,8 +177,8 @@ def _draw_bar(
             screen.blit(text, (x, top))
             x += text.get_width() + 14
 
-    # The match clock, right-aligned on the first row.
-    clock = _texts.get(match_clock(world), TEXT, 28)
+    # The round clock (or, in a match without rounds, the match clock), right-aligned.
+    clock = _texts.get(round_clock(world, now) or match_clock(world), TEXT, 28)
     screen.blit(clock, (bar.right - 12 - clock.get_width(), top - 2))
 
     # Second row: connection status left, match / players / round trip right.

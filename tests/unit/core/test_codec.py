@@ -167,15 +167,40 @@ def test_older_versions_have_no_rules_version():
         [TOKEN, "1"],
         [TOKEN, True],
         [None],
-        [TOKEN, 1, 1],
+        [TOKEN, 1, 1, 1],
         [1, TOKEN],  # the tip comes first
-        [1, 1],
+        [1, 1, 1],
+        [TOKEN, 2, -1],  # a round length below 0
+        [TOKEN, 2, 2**20 + 1],
+        [TOKEN, 2, 1.0],
         [b"\x00" * (AUTH_BYTES - 1), 1],
     ],
     ids=repr,
 )
 def test_a_rules_version_that_is_not_a_small_non_negative_int_is_skipped(tail):
     assert decode(pack([0x31, 17, 1, 0, "al", 0, 0, "arena", *tail])) == Skipped("bad_field")
+
+
+@pytest.mark.parametrize(
+    ("tail", "auth", "rules", "round_s"),
+    [([TOKEN, 2, 60], TOKEN, 2, 60), ([2, 60], b"", 2, 60), ([TOKEN, 2], TOKEN, 2, 0), ([2], b"", 2, 0)],
+    ids=repr,
+)
+def test_a_join_carries_its_round_length_after_its_rules_version(tail, auth, rules, round_s):
+    join = decode(pack([0x31, 17, 1, 0, "al", 0, 0, "arena", *tail]))
+    assert join == Join(17, 1, 0, "al", 0, 0, "arena", auth, rules, round_s)
+    assert decode(encode(join)) == join
+
+
+def test_a_round_length_is_written_only_with_a_rules_version():
+    plain = Join(17, 1, 0, "al", 0, 0, "arena", TOKEN)
+    assert encode(dataclasses.replace(plain, round_s=60)) == encode(
+        plain
+    )  # unversioned: no rounds to ask for
+    assert (
+        len(encode(dataclasses.replace(plain, rules=2, round_s=60)))
+        == len(encode(dataclasses.replace(plain, rules=2))) + 1
+    )
 
 
 @pytest.mark.parametrize(
