@@ -44,7 +44,7 @@ stop: ## stop every broker and cluster `make broker`, `cluster` or `host` (or a 
 	@if [ -x $(PY) ]; then $(PY) -m broker stop; $(PY) -m broker cluster stop; \
 		$(PY) -m broker stop --secure; $(PY) -m broker stop --lan; fi
 
-play: venv broker ## play: spectator + player + bots (ARGS="--headless --seconds 5")
+play: venv broker ## play: the title screen (join or create a match) + spectator + bots in `main` (ARGS="--headless --seconds 5")
 	$(WITH_BOOTSTRAP)$(PY) -m game.play $(ARGS)
 
 check: lint types ## every fast check (lint, types, layer rules, unit tests; no broker): well under a minute

@@ -1,7 +1,9 @@
 """`python -m game.play` (what `make play` runs): a spectator, a few bots and your window.
 
-The spectator and the bots run as their own processes, exactly as a user would start them;
-closing the player window (or Ctrl+C) ends them too.
+The spectator and the bots run as their own processes, exactly as a user would start them,
+in the match `main` (or --match); closing the player window (or Ctrl+C) ends them too. Your
+window opens on the title screen, where `main` is listed beside every other match being
+played; --match or --name skips it and joins straight away, as before.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from game.window.headless import add_window_arguments
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m game.play", description=__doc__.splitlines()[0])
-    parser.add_argument("--name", default=os.environ.get("USER", "player")[:16] or "player")
-    parser.add_argument("--match", default="main")
+    parser.add_argument("--name", help="your name (skips the title screen)")
+    parser.add_argument(
+        "--match", help="the match of the bots and the spectator (default main); skips the title screen"
+    )
     parser.add_argument("--bots", type=int, default=3, help="bot opponents (default 3, 0 for none)")
     parser.add_argument("--no-spectator", action="store_true")
     parser.add_argument(
@@ -41,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         kafka += ["--kafka-config", args.kafka_config]
     for override in args.kafka_overrides:
         kafka += ["-X", override]
-    common = ["--match", args.match, *kafka]
+    common = ["--match", args.match or "main", *kafka]
     window = []
     if args.headless:
         window.append("--headless")
@@ -61,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         # the main command has standings, the all-time view and fresh checkpoints to join from.
         stats = [sys.executable, "-m", "game.stats", *kafka, "--instance", f"play-{os.getpid()}"]
         procs.append(subprocess.Popen(stats, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    player = ["--name", args.name, *common]
+    player = [*kafka]
+    if args.name is not None or args.match is not None:  # else the title screen asks
+        player += ["--name", args.name] if args.name is not None else []
+        player += ["--match", args.match or "main"]
     if args.headless:
         player.append("--headless")
     if args.seconds is not None:

@@ -38,6 +38,7 @@ from game.kafka.checkpoints import CheckpointVerifier, Start, start_of
 from game.stats.topic import match_standings
 from game.window.headless import FPS, peak_rss_mb, print_summary, save_screenshot
 from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame
+from game.window.rounds import MatchClock
 from game.window.scene import Scene
 
 RECONNECT_EVERY_S = 2.0
@@ -70,6 +71,8 @@ class PlayerOptions:
     stats_topic: str = STATS_TOPIC  # where `python -m game.stats` publishes standings (the HUD's rank)
     verify_checkpoint: bool = False  # also fold from offset 0 and say if the checkpoint disagrees
     use_checkpoint: bool = True  # False: fold the match from offset 0 (the baseline)
+    refusal_shown_s: float = 4.0  # how long a refusal stays on the window before it closes
+    round_s: int = 0  # round length if this player's join creates the match (0: the default)
 
 
 class PlayerClient:
@@ -77,7 +80,8 @@ class PlayerClient:
         self.options = options
         self.replica: MatchReplica = new_replica(options.match)
         self.tile_map = self.replica.world.maps[options.map_name]
-        self.agent = PlayerAgent(options.name, options.map_name)
+        self.agent = PlayerAgent(options.name, options.map_name, round_s=options.round_s)
+        self.match_clock = MatchClock()
         self.scene = Scene(self.tile_map)
         self.autopilot = Autopilot(options.autopilot, self.tile_map) if options.autopilot else None
         self.producer: ActionProducer | None = None
@@ -270,17 +274,20 @@ class PlayerClient:
             show_controls=now_ms < CONTROLS_SHOWN_MS or self._show_controls,
             message=message,
             rank=self.rank,
+            match_now=self.match_clock.now(world, time.monotonic() * 1000),
         )
 
     _show_controls = False
 
     def update_rank(self, now: float) -> None:
-        """This player's rank by score: among the stats topic's standings of the match when the
-        processor has counted us, else among the players of our own world."""
+        """This player's rank by score: in a match with rounds, among the players of this round
+        (our own world); else among the stats topic's standings of the match when the processor
+        has counted us (it also counts those who left), else among our own world's."""
         if now - self._rank_at < RANK_EVERY_S or not self.agent.joined:
             return
         self._rank_at = now
-        found = stats_rank(self.stats_feed.values, self.options.match, self.options.name)
+        rounds = bool(self.replica.world.round_ms)  # the standings sum every round: not this one's
+        found = None if rounds else stats_rank(self.stats_feed.values, self.options.match, self.options.name)
         if found is not None:
             self.rank, self.rank_source = f"{found[0]}/{found[1]}", "stats"
             return
@@ -327,7 +334,9 @@ class PlayerClient:
                     self.ready_s = round(time.monotonic() - self.created, 3)
                 if self.agent.join_rejected and self.refused_at is None:
                     self.refuse(self._refusal())
-                if self.refused_at is not None and (self.options.headless or now - self.refused_at > 4):
+                if self.refused_at is not None and (
+                    self.options.headless or now - self.refused_at > self.options.refusal_shown_s
+                ):
                     break
                 if self.verifier is not None and self.verifier.mismatch:
                     self.message = self.verifier.mismatch  # loud: the window shows it
@@ -414,6 +423,23 @@ class PlayerClient:
 
 def run_player(options: PlayerOptions) -> int:
     return PlayerClient(options).run()
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerResult:
+    code: int  # the exit code run_player returns
+    refusal: str | None = None  # why the match would not have us (the line shown), None if it did
+    reason: str = ""  # the join's rejection reason: name_taken, match_full, wrong_rules, wrong_map
+
+
+def play_match(options: PlayerOptions) -> PlayerResult:
+    """run_player for a caller that goes on after a refusal (the title screen): the refusal is
+    returned to it, to say on its own screen, instead of ending the program."""
+    client = PlayerClient(options)
+    code = client.run()
+    if client.refused_at is None:
+        return PlayerResult(code)
+    return PlayerResult(code, client.message, client.agent.join_rejected or "wrong_rules")
 
 
 def stats_rank(values: Mapping[str, Any], match: str, name: str) -> tuple[int, int] | None:
