@@ -4,6 +4,7 @@ BOOTSTRAP ?=
 ARGS ?=
 PYTEST_ARGS ?=
 ADVERTISE ?=
+NAME ?=
 
 # BOOTSTRAP=host:port points play/test/bench at an existing broker (KAFKA_BOOTSTRAP_SERVERS).
 WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
@@ -12,11 +13,11 @@ WITH_BOOTSTRAP = $(if $(BOOTSTRAP),KAFKA_BOOTSTRAP_SERVERS=$(BOOTSTRAP) )
 DOCKER_UP = docker info >/dev/null 2>&1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv broker cluster host stop play check test lint types fmt bench
+.PHONY: help venv broker cluster host user stop play check test lint types fmt bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z.\/-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo '  variables: ARGS="--headless --seconds 5" (play), PYTEST_ARGS=..., BOOTSTRAP=host:port, ADVERTISE=HOST (host)'
+	@echo '  variables: ARGS="--headless --seconds 5" (play), PYTEST_ARGS=..., BOOTSTRAP=host:port, ADVERTISE=HOST (host), NAME=alice (user)'
 
 .venv/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -38,6 +39,10 @@ cluster: venv ## start a three-broker Kafka cluster (compose profile `cluster`, 
 
 host: venv ## host a game friends join from other computers (TLS, logins, ACLs, quotas): prints their commands (ADVERTISE=HOST)
 	$(PY) -m broker start --lan $(if $(ADVERTISE),--advertise $(ADVERTISE))
+
+user: venv ## give a friend an account of their own on the hosted game (NAME=alice): prints their command
+	@if [ -z "$(NAME)" ]; then echo "make user wants NAME=..., e.g. make user NAME=alice" >&2; exit 2; fi
+	$(PY) -m broker user add $(NAME) --lan
 
 stop: ## stop every broker and cluster `make broker`, `cluster` or `host` (or a compose profile) started
 	@if $(DOCKER_UP); then docker compose --profile cluster --profile secure --profile lan down; fi

@@ -5,6 +5,8 @@ cluster of ``broker/cluster.py``, whose ``--port`` is the base port (default 191
 ``--secure`` runs the single broker with SASL/SCRAM logins and ACLs (``broker/secure.py``).
 ``--lan`` hosts a game for friends on other computers (``broker/lan.py``): on the network,
 TLS + SCRAM + ACLs + quotas, and it prints what each friend runs to join.
+``user add NAME|list|remove NAME [--secure|--lan]`` keeps per-player accounts on either
+(``broker/accounts.py``): a login of their own and an identity topic only it may write.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from broker.accounts import AccountHost, Accounts
 from broker.cluster import CLUSTER_BASE_PORT, LocalCluster
 from broker.lan import LAN_PORT, LanBroker, shown_path
 from broker.local import DEFAULT_BASE_DIR, DEFAULT_PORT, KAFKA_VERSION, BrokerError, LocalBroker
 from broker.secure import SecureBroker
+from game.kafka.identity import identity_topic
 
 SECURE_PORT = 9192
 
@@ -24,6 +28,9 @@ ACTIONS = ("start", "stop", "status")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["user"]:
+        return user_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m broker",
         description=(
@@ -31,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             "(`cluster start`: brokers on ports BASE..BASE+2, controllers on BASE+3..BASE+5)."
         ),
     )
-    parser.add_argument("command", choices=(*ACTIONS, "cluster"))
+    parser.add_argument("command", choices=(*ACTIONS, "cluster", "user"), help="`user --help`: accounts")
     parser.add_argument("action", nargs="?", choices=ACTIONS, help="after `cluster`")
     parser.add_argument("--cluster", action="store_true", help="the same as `cluster ACTION`")
     parser.add_argument(
@@ -65,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=DEFAULT_BASE_DIR, help="state directory")
     parser.add_argument("--timeout", type=float, help="seconds to wait on start (60, cluster 120)")
     args = parser.parse_args(argv)
+    if args.command == "user":
+        parser.error("`user` goes first: python -m broker user add|list|remove [NAME] [--secure|--lan]")
     if args.command == "cluster":
         if args.action is None:
             parser.error("`cluster` wants an action: start, stop or status")
@@ -115,6 +124,84 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def user_main(argv: list[str]) -> int:
+    """``python -m broker user add NAME | list | remove NAME [--secure|--lan]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m broker user",
+        description=(
+            "Per-player accounts on the LAN broker (default) or the secure one: a SCRAM login of "
+            "their own, the identity topic arena.id.NAME only that login may write, and what the "
+            "shared `player` login may do. `add` writes the friend's --kafka-config file and "
+            "prints the command they run."
+        ),
+    )
+    parser.add_argument("action", choices=("add", "list", "remove"))
+    parser.add_argument("name", nargs="?", help="the account (1-16 letters, digits, '-' or '_')")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--secure", action="store_true", help=f"the secure local broker (port {SECURE_PORT})")
+    where.add_argument("--lan", action="store_true", help=f"the LAN broker hosted here (port {LAN_PORT})")
+    parser.add_argument("--port", type=int, help="the broker's port")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_BASE_DIR, help="state directory")
+    parser.add_argument(
+        "--password", help="with add: this password, not a random one (your shell's history keeps it)"
+    )
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait on the broker")
+    args = parser.parse_args(argv)
+    if args.action in ("add", "remove") and not args.name:
+        parser.error(f"`user {args.action}` wants the account's NAME")
+    if args.action == "list" and args.name:
+        parser.error(f"unexpected {args.name!r} after `user list`")
+    if args.password is not None and args.action != "add":
+        parser.error("--password goes with `user add`")
+    try:
+        if args.secure:
+            host = AccountHost.secure(args.port or SECURE_PORT, args.dir / "secure")
+        else:
+            host = AccountHost.lan(LanBroker(args.port or LAN_PORT, args.dir / "lan"))
+        accounts = Accounts(host, args.timeout)
+        if args.action == "list":
+            return _user_list(accounts)
+        if args.action == "remove":
+            accounts.remove(args.name)
+            print(
+                f"account {args.name} removed from {host.what}: its login and ACLs are gone; its identity "
+                f"topic stays (old matches name its proofs), so the name is not given again"
+            )
+            return 0
+        return _user_add(accounts, args.name, args.password)
+    except BrokerError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _user_add(accounts: Accounts, name: str, password: str | None) -> int:
+    host = accounts.host
+    path = accounts.add(name, password)
+    topic = identity_topic(name)
+    bootstrap = host.bootstrap()
+    print(f"account {name} created on {host.what} at {bootstrap}: login {name}, identity topic {topic}")
+    files = " and ".join(shown_path(file) for file in (path, *host.also_give))
+    print(
+        f"Give {name} {files} (their login: share it only with them), at the same place in their "
+        "clone. Then, from the clone:"
+    )
+    print(f"  play:  python -m game --bootstrap {bootstrap} --kafka-config {shown_path(path)}")
+    return 0
+
+
+def _user_list(accounts: Accounts) -> int:
+    found = accounts.list()
+    if not found:
+        print(f"no accounts on {accounts.host.what} (`python -m broker user add NAME`)")
+    for account in found:
+        state = "login" if account.login else "removed (identity topic kept)"
+        config = shown_path(account.config) if account.config else "-"
+        print(f"{account.name:16}  {state:30}  {config}")
+    return 0
 
 
 def _start(broker: LocalBroker, timeout: float) -> int:

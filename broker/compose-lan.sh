@@ -2,8 +2,8 @@
 # The `lan` compose profile's broker: a game friends on other computers join, like
 # `python -m broker start --lan`, whose template (broker/lan.properties) it renders: TLS with
 # SCRAM logins (SASL_SSL), a CA and a broker certificate made here with keytool, random
-# passwords, the secure profile's ACLs, and client quotas. Runs inside the apache/kafka image
-# as PID 1. Set KAFKA_ADVERTISED_HOST to the address the other computers reach this one at
+# passwords, the secure profile's ACLs, and client quotas per user. Runs inside the
+# apache/kafka image as PID 1. Set KAFKA_ADVERTISED_HOST to the address the other computers reach this one at
 # (a container cannot tell it); the join files end up in $STATE/join (see README).
 set -euo pipefail
 umask 077  # passwords, keys and logins: for this container's user only
@@ -20,7 +20,6 @@ fi
 STATE=$DATA_ROOT/arena  # passwords, certificates, join files
 DATA=$DATA_ROOT/kraft  # the log (log.dirs holds topic partitions only)
 JOIN_CA=.broker/lan/join/ca.pem  # ssl.ca.location as friends' clones (and the host's) hold it
-QUOTAS=producer_byte_rate=1048576,request_percentage=50  # broker/lan.py's QUOTAS
 mkdir -p "$STATE/tls" "$STATE/join" "$DATA"
 chmod 700 "$STATE"
 
@@ -94,8 +93,7 @@ set +e  # from here each failure is handled: Kafka is stopped cleanly, never orp
   internal="127.0.0.1:$INTERNAL_PORT"
   wait_answering "$internal" "$WORK/admin.properties"
   grant_acls "$internal" "$WORK/admin.properties"
-  "$KAFKA/bin/kafka-configs.sh" --bootstrap-server "$internal" --command-config "$WORK/admin.properties" --alter \
-    --entity-type users --entity-default --entity-type clients --entity-default --add-config "$QUOTAS" > /dev/null
+  set_quotas "$internal" "$WORK/admin.properties"
   echo "On the host: mkdir -p .broker/lan && docker compose --profile lan cp kafka-lan:$STATE/join .broker/lan/"
   echo "Give each friend .broker/lan/join, at the same place in their clone; then they run:"
   echo "  play:  python -m game --bootstrap $ADVERTISE:$PORT --kafka-config .broker/lan/join/player.properties"

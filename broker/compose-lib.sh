@@ -7,6 +7,7 @@ KAFKA=${KAFKA_DIR:-/opt/kafka}
 DATA_ROOT=${KAFKA_DATA_DIR:-/var/lib/kafka/data}
 WORK=${ARENA_WORK_DIR:-/tmp}
 READY=$WORK/arena-ready
+QUOTAS=producer_byte_rate=65536,request_percentage=50  # broker/secure.py's QUOTAS, per user
 server=""
 setup=""
 stopping=""
@@ -65,6 +66,20 @@ grant_acls() {  # grant_acls BOOTSTRAP CLIENT_CONFIG: the ACLs of broker/secure.
   for op in Write Describe; do
     acl "$1" "$2" --add --allow-principal User:stats --operation "$op" --transactional-id '*'
   done
+  # Identity topics: every login reads them (readers check the proofs in them); each account
+  # alone writes its own, granted by `python -m broker user add` (broker/accounts.py).
+  for op in Read Describe; do
+    acl "$1" "$2" --add --allow-principal 'User:*' --operation "$op" --topic arena.id. --resource-pattern-type prefixed
+  done
+}
+
+set_quotas() {  # set_quotas BOOTSTRAP CLIENT_CONFIG: broker/secure.py's set_user_quotas
+  # Per user: every client of one login shares the budget, whatever its client id. A
+  # (user, client id) default from an older version would outrank it, so it goes first.
+  local configs=("$KAFKA/bin/kafka-configs.sh" --bootstrap-server "$1" --command-config "$2" --alter)
+  "${configs[@]}" --entity-type users --entity-default --entity-type clients --entity-default \
+    --delete-config "$(echo "$QUOTAS" | sed 's/=[^,]*//g')" > /dev/null 2>&1 || true
+  "${configs[@]}" --entity-type users --entity-default --add-config "$QUOTAS" > /dev/null
 }
 
 run_until_kafka_exits() {  # run_until_kafka_exits SETUP_PID: the entry script's last command

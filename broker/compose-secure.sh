@@ -1,5 +1,5 @@
 #!/bin/bash
-# The `secure` compose profile's broker: SASL/SCRAM logins and ACLs, like
+# The `secure` compose profile's broker: SASL/SCRAM logins, ACLs and quotas per user, like
 # `python -m broker start --secure`. Runs inside the apache/kafka image as PID 1.
 # The client listener binds, advertises and is published on one port ($ARENA_PORT, 9192), so
 # the tools inside the container and the clients on the host both reach localhost:$ARENA_PORT.
@@ -51,5 +51,6 @@ set +e  # from here each failure is handled: Kafka is stopped cleanly, never orp
   set -e
   wait_answering "localhost:$PORT" "$WORK/admin.properties"
   grant_acls "localhost:$PORT" "$WORK/admin.properties"
+  set_quotas "localhost:$PORT" "$WORK/admin.properties"
 ) &
 run_until_kafka_exits $!

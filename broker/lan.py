@@ -11,8 +11,10 @@ machine after the first answer. Locked down by default:
 - The secure profile's users and ACLs (``broker/secure.py``: players write matches,
   spectators only read), with random passwords made for this computer, never the fixed
   development ones.
-- Client quotas for every user and client id: a client that floods is slowed down by the
-  broker (produce byte rate, share of request time), the others play on.
+- Client quotas per user (all the clients of one login share them): a login that floods is
+  slowed down by the broker (produce byte rate, share of request time), the others play on.
+- Per-player accounts (``python -m broker user add NAME --lan``, ``broker/accounts.py``):
+  a login of their own and an identity topic only that login may write.
 
 Everything a friend needs is written to ``join/`` under the state dir (``.broker/lan``):
 a config file per role and the CA certificate. The CA's key and the passwords stay here.
@@ -49,18 +51,15 @@ from broker.local import (
     port_is_free,
     tail,
 )
-from broker.secure import Credentials, grant_acls
+from broker.secure import QUOTAS as QUOTAS  # the client quotas, named here too (the LAN broker's)
+from broker.secure import Credentials, grant_acls, set_user_quotas
+from broker.secure import properties as _properties
+from broker.secure import write_private as _write_private
 
 LAN_PORT = 9292
 DEFAULT_LAN_DIR = DEFAULT_BASE_DIR / "lan"
 CA_DAYS = 3650
 CERT_DAYS = 825  # what browsers and most TLS stacks accept for a server certificate
-# Per user and client id (every pair gets its own budget): a player sends a few KB/s, bots a
-# few tens, the stats processor's checkpoints a little more; a flood is held to this rate.
-QUOTAS = {
-    "producer_byte_rate": 1024 * 1024,  # bytes/s
-    "request_percentage": 50,  # % of one broker request thread's time
-}
 # Any routed address does for the route lookup (a UDP connect sends no packet): TEST-NET-1.
 ROUTE_PROBE = "192.0.2.1"
 _RTF_GATEWAY = 0x2
@@ -233,19 +232,6 @@ def _keytool(keytool: str, *args: str | Path) -> None:
             f"keytool {args[0]} failed (exit {done.returncode}) making the broker's certificate",
             log_tail=tail(done.stdout + done.stderr),
         )
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner may read (passwords, keys, logins)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.chmod(path, 0o600)  # an existing file keeps its old mode through os.open
-
-
-def _properties(settings: dict[str, str], comment: str) -> str:
-    return f"# {comment}\n" + "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
 # --- the broker ----------------------------------------------------------------------------
@@ -428,34 +414,8 @@ class LanBroker(LocalBroker):
         self.set_quotas(admin)
 
     def set_quotas(self, admin: Credentials) -> None:
-        """The default client quota of every (user, client id), with Kafka's own ConfigCommand
-        (librdkafka has no client-quota API)."""
-        java = self._java or self.check_java()
-        login = self.base_dir / "admin-java.properties"
-        jaas = (
-            "org.apache.kafka.common.security.scram.ScramLoginModule required "
-            f'username="{admin.username}" password="{admin.password}";'
-        )
-        settings = {**admin.client_settings(), "sasl.jaas.config": jaas}
-        del settings["sasl.username"], settings["sasl.password"]  # Java takes them in the JAAS line
-        _write_private(login, _properties(settings, "the admin on the loopback listener, for Kafka's tools"))
-        quotas = ",".join(f"{key}={value}" for key, value in QUOTAS.items())
-        argv = [
-            *self._java_argv(java),
-            "kafka.admin.ConfigCommand",
-            "--bootstrap-server", self.internal_bootstrap,
-            "--command-config", str(login),
-            "--alter",
-            "--entity-type", "users", "--entity-default",
-            "--entity-type", "clients", "--entity-default",
-            "--add-config", quotas,
-        ]  # fmt: skip
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode != 0:
-            raise BrokerError(
-                f"setting the client quotas failed (exit {done.returncode})",
-                log_tail=tail(done.stdout + done.stderr),
-            )
+        """QUOTAS per user (broker/secure.py), through the loopback listener."""
+        set_user_quotas(self, self.internal_bootstrap, admin)
 
     def advertised_reachable(self, timeout: float = 2.0) -> bool:
         """True if this computer can open a connection to the advertised address (a friend's

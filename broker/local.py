@@ -377,7 +377,7 @@ class LocalBroker:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(parents=True)
         argv = [
-            *self._java_argv(java),
+            *self.java_argv(java),
             "kafka.tools.StorageTool",
             "format",
             "--cluster-id",
@@ -395,7 +395,8 @@ class LocalBroker:
             )
         marker.write_text(str(self.controller_port))
 
-    def _java_argv(self, java: str) -> list[str]:
+    def java_argv(self, java: str) -> list[str]:
+        """The JVM command line up to the main class: this broker's jars and logging."""
         return [
             java,
             *self.jvm_opts,
@@ -405,7 +406,7 @@ class LocalBroker:
         ]
 
     def launch(self, java: str) -> int:
-        argv = [*self._java_argv(java), "kafka.Kafka", str(self.config_path)]
+        argv = [*self.java_argv(java), "kafka.Kafka", str(self.config_path)]
         with open(self.log_path, "wb") as log, open(os.devnull, "rb") as devnull:
             # New session: the broker outlives this command and ignores its Ctrl-C.
             self._proc = subprocess.Popen(

@@ -8,6 +8,8 @@ game's signed actions are for (game/auth.py).
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -25,9 +27,13 @@ from confluent_kafka.admin import (
 from broker.local import (
     BROKER_SRC,
     LOG4J2_PROPERTIES,
+    BrokerError,
     LocalBroker,
+    _read,
     metadata_answers,
+    tail,
 )
+from game.kafka.identity import IDENTITY_TOPIC_PREFIX, identity_topic
 
 MATCH_TOPIC_PREFIX = "arena.match."
 # Readers' private groups (game.kafka.settings.private_group); the processors' own group is
@@ -36,6 +42,18 @@ READER_GROUP_PREFIX = "arena-reader-"
 STATS_GROUP_PREFIX = "arena-stats"
 STATS_TOPIC_PREFIX = "arena.stats"
 CHECKPOINT_TOPIC_PREFIX = "arena.checkpoint."
+# Client quotas, per user: every client of one login shares them, whatever its client id (a
+# login that opened many clients would otherwise get a budget for each). A player sends 2-3
+# KB/s (20 moves a second, a batch each), the stats processor's checkpoints a little more.
+# The byte rate is also what bounds a join flood's cost to every reader: 64 KiB/s is about
+# 3,000 junk joins a second from one login, which a reader rejects in a few percent of a core
+# (README, Security); a process of more than ~20 bots needs a login of its own. Fetches are
+# bounded by the share of request time, not by a byte rate: a reader
+# catching up on a long match reads fast, and spectators sharing one login read together.
+QUOTAS = {
+    "producer_byte_rate": 64 * 1024,  # bytes/s
+    "request_percentage": 50,  # % of one broker request thread's time
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +106,72 @@ class SecureBroker(LocalBroker):
         return metadata_answers(self.bootstrap, timeout, **ADMIN.client_settings())
 
     def wait_ready(self, pid: int, began: float, timeout: float) -> None:
-        # Readiness is checked with the admin's login, then the ACLs are put in place.
+        # Readiness is checked with the admin's login, then the ACLs and quotas are put in place.
         super().wait_ready(pid, began, timeout)
         grant_acls(self.bootstrap)
+        set_user_quotas(self, self.bootstrap, ADMIN)
+
+
+def allow(
+    principal: str,
+    resource: ResourceType,
+    name: str,
+    operation: AclOperation,
+    pattern: ResourcePatternType = ResourcePatternType.PREFIXED,
+) -> AclBinding:
+    """An ALLOW binding from any host."""
+    return AclBinding(resource, name, pattern, principal, "*", operation, AclPermissionType.ALLOW)
+
+
+def player_acls(principal: str) -> list[AclBinding]:
+    """What a player may do: read, write, create and describe match topics, read in its private
+    reader groups, read (never write) the stats and checkpoint topics."""
+    topic, group = ResourceType.TOPIC, ResourceType.GROUP
+    return [
+        *(
+            allow(principal, topic, MATCH_TOPIC_PREFIX, operation)
+            for operation in (
+                AclOperation.READ,
+                AclOperation.WRITE,
+                AclOperation.CREATE,
+                AclOperation.DESCRIBE,
+            )
+        ),
+        allow(principal, group, READER_GROUP_PREFIX, AclOperation.READ),
+        *(
+            allow(principal, topic, prefix, operation)
+            for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
+            for operation in (AclOperation.READ, AclOperation.DESCRIBE)
+        ),
+    ]
+
+
+def account_acls(login: str) -> list[AclBinding]:
+    """A player's account: everything the shared `player` may do, and alone write (and
+    describe) its own identity topic, named LITERALLY: account `al` gets nothing on
+    `arena.id.alice`. Reading every identity topic is granted to all (grant_acls)."""
+    principal = f"User:{login}"
+    own = identity_topic(login)
+    return [
+        *player_acls(principal),
+        *(
+            allow(principal, ResourceType.TOPIC, own, operation, ResourcePatternType.LITERAL)
+            for operation in (AclOperation.WRITE, AclOperation.DESCRIBE)
+        ),
+    ]
+
+
+def identity_read_acls() -> list[AclBinding]:
+    """Every login may read and describe the identity topics. A wildcard principal, because
+    accounts come and go while the broker runs (no binding to add for each reader), and it is
+    sound: a proof is published to be checked by every reader of a match, says nothing a
+    reader of the match does not see anyway, and the broker's listeners admit only logins
+    (SCRAM), so `User:*` is every authenticated user, never an anonymous client. Writing stays
+    each account's own (account_acls): no one is granted WRITE or CREATE on the prefix."""
+    return [
+        allow("User:*", ResourceType.TOPIC, IDENTITY_TOPIC_PREFIX, operation)
+        for operation in (AclOperation.READ, AclOperation.DESCRIBE)
+    ]
 
 
 def grant_acls(
@@ -104,57 +185,30 @@ def grant_acls(
     module's development admin over SASL_PLAINTEXT; the LAN broker passes its own, over TLS).
     """
 
-    def allow(
-        user: Credentials,
-        resource: ResourceType,
-        name: str,
-        operation: AclOperation,
-        pattern: ResourcePatternType = ResourcePatternType.PREFIXED,
-    ) -> AclBinding:
-        return AclBinding(
-            resource,
-            name,
-            pattern,
-            f"User:{user.username}",
-            "*",
-            operation,
-            AclPermissionType.ALLOW,
-        )
+    def role(user: Credentials) -> str:
+        return f"User:{user.username}"
 
     topic, group = ResourceType.TOPIC, ResourceType.GROUP
     bindings = [
-        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
-        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.WRITE),
-        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.CREATE),
-        allow(PLAYER, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
-        allow(PLAYER, group, READER_GROUP_PREFIX, AclOperation.READ),
-        allow(SPECTATOR, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
-        allow(SPECTATOR, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
-        allow(SPECTATOR, group, READER_GROUP_PREFIX, AclOperation.READ),
-        allow(STATS, topic, MATCH_TOPIC_PREFIX, AclOperation.READ),
-        allow(STATS, topic, MATCH_TOPIC_PREFIX, AclOperation.DESCRIBE),
-        allow(STATS, group, READER_GROUP_PREFIX, AclOperation.READ),
-        allow(STATS, group, STATS_GROUP_PREFIX, AclOperation.READ),
+        *player_acls(role(PLAYER)),
         *(
-            allow(STATS, topic, prefix, operation)
-            for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
-            for operation in (
-                AclOperation.READ,
-                AclOperation.WRITE,
-                AclOperation.CREATE,
-                AclOperation.DESCRIBE,
-            )
-        ),
-        *(
-            allow(STATS, ResourceType.TRANSACTIONAL_ID, "*", operation, ResourcePatternType.LITERAL)
-            for operation in (AclOperation.WRITE, AclOperation.DESCRIBE)
-        ),
-        *(
-            allow(user, topic, prefix, operation)
-            for user in (PLAYER, SPECTATOR)
-            for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
+            allow(role(user), topic, prefix, operation)
+            for user in (SPECTATOR, STATS)
+            for prefix in (MATCH_TOPIC_PREFIX, STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
             for operation in (AclOperation.READ, AclOperation.DESCRIBE)
         ),
+        *(allow(role(user), group, READER_GROUP_PREFIX, AclOperation.READ) for user in (SPECTATOR, STATS)),
+        allow(role(STATS), group, STATS_GROUP_PREFIX, AclOperation.READ),
+        *(
+            allow(role(STATS), topic, prefix, operation)
+            for prefix in (STATS_TOPIC_PREFIX, CHECKPOINT_TOPIC_PREFIX)
+            for operation in (AclOperation.WRITE, AclOperation.CREATE)
+        ),
+        *(
+            allow(role(STATS), ResourceType.TRANSACTIONAL_ID, "*", operation, ResourcePatternType.LITERAL)
+            for operation in (AclOperation.WRITE, AclOperation.DESCRIBE)
+        ),
+        *identity_read_acls(),
     ]
     login = ADMIN.client_settings() if admin_settings is None else admin_settings
     admin = AdminClient({"bootstrap.servers": bootstrap, **login, "log_level": 0})
@@ -166,3 +220,61 @@ def write_client_config(path: Path, user: Credentials) -> Path:
     """A --kafka-config file for a user of the secure local broker."""
     path.write_text("".join(f"{key}={value}\n" for key, value in user.client_settings().items()))
     return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (passwords, keys, logins)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(path, 0o600)  # an existing file keeps its old mode through os.open
+
+
+def properties(settings: dict[str, str], comment: str) -> str:
+    """A properties file's text: a comment line, then key=value lines."""
+    return f"# {comment}\n" + "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def set_user_quotas(broker: LocalBroker, bootstrap: str, admin: Credentials) -> None:
+    """QUOTAS as the default quota of every user (all the clients of one login share it), with
+    Kafka's own ConfigCommand (librdkafka has no client-quota API), through `bootstrap` where
+    `admin` logs in over SASL_PLAINTEXT.
+
+    A (user, client id) default set by an older version of this code would take precedence
+    over the per-user one (Kafka applies the most specific entry), so it is removed first."""
+    java = broker.check_java()
+    login = broker.base_dir / "admin-java.properties"
+    jaas = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{admin.username}" password="{admin.password}";'
+    )
+    settings = {**admin.client_settings(), "sasl.jaas.config": jaas}
+    del settings["sasl.username"], settings["sasl.password"]  # Java takes them in the JAAS line
+    write_private(login, properties(settings, "the broker's admin, for Kafka's tools"))
+
+    def configs(*args: str, absent_is_fine: bool = False) -> None:
+        argv = [
+            *broker.java_argv(java),
+            "kafka.admin.ConfigCommand",
+            "--bootstrap-server", bootstrap,
+            "--command-config", str(login),
+            "--alter",
+            *args,
+        ]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0 and not (absent_is_fine and "Invalid config(s)" in done.stdout + done.stderr):
+            raise BrokerError(
+                f"setting the client quotas failed (exit {done.returncode})",
+                log_tail=tail(done.stdout + done.stderr),
+            )
+
+    users = ("--entity-type", "users", "--entity-default")
+    # Once per storage (fresh storage holds no quota of an older version, and after this none).
+    scope = broker.data_dir / ".quota-scope"
+    if broker.keep_storage and _read(scope) != "user":
+        pair = (*users, "--entity-type", "clients", "--entity-default")
+        configs(*pair, "--delete-config", ",".join(QUOTAS), absent_is_fine=True)
+    configs(*users, "--add-config", ",".join(f"{key}={value}" for key, value in QUOTAS.items()))
+    if broker.keep_storage:
+        scope.write_text("user")

@@ -73,6 +73,7 @@ class PlayerAgent:
         self.name = name
         self.map_name = map_name
         self.round_s = round_s  # the round length this player asks for if its join creates the match
+        self.proof_at = -1  # where this join's proof is in the player's identity log (-1: none)
         self.pid = pid if pid is not None else random_pid()
         self.color = color if color is not None else PALETTE[self.pid % len(PALETTE)]
         self._clock = clock
@@ -183,6 +184,7 @@ class PlayerAgent:
         self.pid = random_pid()
         self.chain = HashChain(self.chain.length if self.chain else 1 << 16)
         self.seq = self._join_seq = 0
+        self.proof_at = -1  # the proof named the old id and chain; a guarded match refuses this join
         self.joined = False
         self.sent_at.clear()
         self._pending_moves.clear()
@@ -201,6 +203,7 @@ class PlayerAgent:
             tip,
             rules=RULES_VERSION,  # the first join fixes the match's; a join of other rules is refused
             round_s=self.round_s,
+            proof_at=self.proof_at,
         )
 
     def attack(self) -> Attack | None:

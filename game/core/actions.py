@@ -28,6 +28,9 @@ class Join:
     # The round length (s) the client asks for (rules v2); the match's first join fixes it,
     # 0 takes the default. Ignored in matches of rules before 2, which have no rounds.
     round_s: int = 0
+    # On a server with logins: the offset of this join's proof in the player's identity log
+    # (game/core/identity.py); -1: none, an open join.
+    proof_at: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ Kafka edge moves the bytes, the stats processor writes them.
 Value (msgpack): [format, rules, match, offset, ts, world_hash, state], where state is
 [map name, clock, next timer, players (each its slots in order), items, names, retired ids,
 applied, rejected by reason, skipped by reason, delivery per pid, the world's rules version,
-its round state] (the rules version is the match's, from its first join: not the `rules`
+its round state, guarded] (the rules version is the match's, from its first join: not the `rules`
 beside the state, which is the writer's).
 """
 
@@ -27,7 +27,7 @@ from game.core.replica import DeliveryHealth, MatchReplica
 from game.core.rules import RULES_VERSION
 from game.core.world import Item, Player, World, round_state, set_round_state, world_hash
 
-CHECKPOINT_FORMAT = 2  # 2: the round state (rules v2) after the world's rules version
+CHECKPOINT_FORMAT = 2  # 2: the round state and whether the match is guarded (rules v2) at the end
 # A checkpoint is bounded by the players a match admits; Kafka's default record limit is 1 MB.
 MAX_CHECKPOINT_BYTES = 4 * 1024 * 1024
 
@@ -69,6 +69,7 @@ def take_checkpoint(replica: MatchReplica, ts: int) -> Checkpoint:
         [[pid, h.last_seq, h.gaps, h.repeats] for pid, h in replica.delivery.items()],
         world.rules,
         round_state(world),
+        world.guarded,
     ]
     packed = msgpack.packb(state, use_bin_type=True)
     return Checkpoint(
@@ -164,6 +165,7 @@ def _unpack(checkpoint: Checkpoint, maps: dict[str, TileMap]) -> MatchReplica:
         delivery,
         rules,
         rounds,
+        guarded,
     ) = state
     world = World(maps)
     if map_name:
@@ -175,6 +177,9 @@ def _unpack(checkpoint: Checkpoint, maps: dict[str, TileMap]) -> MatchReplica:
         raise TypeError("a rules version that is not a number")
     world.rules = rules  # in the world hash (when not 0), which the caller checks
     set_round_state(world, rounds)  # likewise
+    if type(guarded) is not bool:
+        raise TypeError("a guard that is not a flag")
+    world.guarded = guarded  # likewise
     if type(clock) is not int:
         raise TypeError("a clock that is not a number")
     world.clock = clock

@@ -5,7 +5,7 @@ action type into one byte (0x30 | type), so a move with its auth token is 32 byt
 player's first 65,535 actions (34 after that, when the sequence number needs 4 bytes):
 
     [0x30 | type, pid, seq, t, ...payload, auth?]
-    join   (1): name, color, epoch_ms, map_name, auth_tip?, rules?, round_s?
+    join   (1): name, color, epoch_ms, map_name, auth_tip?, rules?, round_s?, proof_at?
     move   (2): x, y, facing          (x, y in 1/16 px)
     attack (3): facing
     pickup (4): item
@@ -17,7 +17,9 @@ published at join (see game/auth.py); players who join without a tip send no tok
 last element, written when not 0: a join without it (every one written before matches
 carried their rules) decodes as rules 0, unversioned. `round_s`, the round length the
 player asks for (rules v2, which added rounds), follows `rules` when not 0; a join without
-it decodes as 0, the default length.
+it decodes as 0, the default length. `proof_at`, the offset of the join's proof in the
+player's identity log (game/core/identity.py), follows `round_s` when the join has one; a join
+without it decodes as -1, an open join.
 
 Older versions stay readable and are upgraded to the same actions, so old matches keep
 replaying: version 2 was the same array with the version and type as two elements
@@ -55,6 +57,7 @@ _MAX_POS = 2**16 - 1
 _MAX_EPOCH_MS = 2**45
 _MAX_RULES = 2**16 - 1
 _MAX_ROUND_S = 2**20
+_MAX_PROOF_AT = 2**53
 
 
 @final
@@ -113,8 +116,10 @@ def encode(action: Action) -> bytes:
             head.append(action.auth)
         if action.rules:  # after the tip: an unversioned join keeps the bytes it always had
             head.append(action.rules)
-            if action.round_s:
+            if action.round_s or action.proof_at >= 0:
                 head.append(action.round_s)
+            if action.proof_at >= 0:
+                head.append(action.proof_at)
         return _packer.pack(head)
     if action.auth:
         head.append(action.auth)
@@ -126,7 +131,7 @@ def encode_v2(action: Action) -> bytes:
     # Version 2 had no auth and no rules version.
     current = msgpack.unpackb(
         encode(
-            replace(action, auth=b"", rules=0, round_s=0)
+            replace(action, auth=b"", rules=0, round_s=0, proof_at=-1)
             if type(action) is Join
             else replace(action, auth=b"")
         )
@@ -226,14 +231,18 @@ def _from_array(obj: list) -> Action | Skipped:
     if payload is None:
         return UNKNOWN_TYPE
     rules = round_s = 0
-    if code == 1 and may_sign and len(fields) > 7 and type(fields[-1]) is int:
-        # A join's trailing rules version, then its round length (v3 only): two trailing
-        # numbers are both; one is the rules version.
-        last = fields.pop()
-        if len(fields) > 7 and type(fields[-1]) is int:
-            rules, round_s = _int(fields.pop(), 0, _MAX_RULES), _int(last, 0, _MAX_ROUND_S)
-        else:
-            rules = _int(last, 0, _MAX_RULES)
+    proof_at = -1
+    if code == 1 and may_sign:
+        # A join's trailing numbers (v3 only), in order: rules version, round length, proof.
+        trailing: list[int] = []
+        while len(fields) > 7 and len(trailing) < 3 and type(fields[-1]) is int:
+            trailing.insert(0, fields.pop())
+        if trailing:
+            rules = _int(trailing[0], 0, _MAX_RULES)
+        if len(trailing) > 1:
+            round_s = _int(trailing[1], 0, _MAX_ROUND_S)
+        if len(trailing) > 2:
+            proof_at = _int(trailing[2], 0, _MAX_PROOF_AT)
     auth = b""
     extra = len(fields) - 3 - payload
     if extra == 1 and may_sign:
@@ -276,6 +285,7 @@ def _from_array(obj: list) -> Action | Skipped:
             auth,
             rules,
             round_s,
+            proof_at,
         )
     return Leave(pid, seq, t, auth)
 

@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from game.core.actions import Action
+from game.core.actions import Action, Join
 from game.core.codec import Skipped, decode
+from game.core.identity import Identities, proof_value
 from game.core.maps import TileMap, available_maps, load_map
 from game.core.world import Outcome, World, apply, new_world, world_hash
 
@@ -35,6 +36,8 @@ class MatchReplica:
     rejected: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     delivery: dict[int, DeliveryHealth] = field(default_factory=dict)
+    # Where proven joins are checked (the Kafka edge's lookup); None: every proof fails.
+    identities: Identities | None = None
 
     def ingest(self, offset: int, ts: int, key: bytes | None, value: bytes | None) -> Outcome | None:
         """Decode and apply one record; None when the record was skipped as garbage."""
@@ -62,22 +65,41 @@ class MatchReplica:
         self.offset = offset
         seq = action.seq
         health = self.delivery.get(action.pid)
-        if health is None:
-            health = self.delivery[action.pid] = DeliveryHealth()
-        if seq == health.last_seq + 1:
-            health.last_seq = seq
-        elif seq <= health.last_seq:
-            health.repeats += 1
-        else:
-            if health.last_seq:
+        if health is not None:
+            if seq == health.last_seq + 1:
+                health.last_seq = seq
+            elif seq <= health.last_seq:
+                health.repeats += 1
+            else:
                 health.gaps += seq - health.last_seq - 1
-            health.last_seq = seq
-        outcome = apply(self.world, action, ts)
+                health.last_seq = seq
+        if type(action) is Join and action.proof_at >= 0:
+            outcome = apply(self.world, action, ts, self._proven(action, ts))
+        else:
+            outcome = apply(self.world, action, ts)
         if outcome.applied:
             self.applied += 1
+            if health is None:
+                # Kept from a player's first applied action only: records of ids that never
+                # joined (a flood of junk joins) would make it grow without bound, and every
+                # checkpoint with it.
+                self.delivery[action.pid] = DeliveryHealth(seq)
         else:
             self.rejected[outcome.reason] += 1
         return outcome
+
+    def saw(self, ts: int) -> None:
+        """Tell the proof lookup the reader holds records up to broker time `ts` (call with a
+        batch's last record before ingesting the batch: one lookup answers the whole batch)."""
+        if self.identities is not None:
+            self.identities.saw(ts)
+
+    def _proven(self, join: Join, ts: int) -> bool:
+        if self.identities is None or join.name in self.world.names:
+            return False  # taken names are refused whatever the proof says: no lookup
+        return self.identities.proven(
+            join.name, join.proof_at, ts, proof_value(self.match, join.pid, join.auth)
+        )
 
     def hash(self) -> str:
         return world_hash(self.world)
@@ -91,6 +113,7 @@ class MatchReplica:
             Counter(self.rejected),
             Counter(self.skipped),
             {pid: DeliveryHealth(h.last_seq, h.gaps, h.repeats) for pid, h in self.delivery.items()},
+            self.identities,
         )
 
     def summary(self) -> dict[str, Any]:

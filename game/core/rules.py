@@ -16,12 +16,22 @@ from pathlib import Path
 from game.core import constants
 from game.core.maps import MAPS_DIR
 
-# 1: versioned joins. 2: rounds (a join's round length; warm-up, round, intermission).
+# 1: versioned joins. 2: rounds (a join's round length; warm-up, round, intermission) and
+# guarded matches (proven joins, game/core/identity.py).
 RULES_VERSION = 2
 
 _CORE = Path(__file__).resolve().parent
 # The modules whose code decides what an action does to a world.
-RULE_MODULES = ("world.py", "grid.py", "maps.py", "auth.py", "codec.py", "actions.py", "constants.py")
+RULE_MODULES = (
+    "world.py",
+    "grid.py",
+    "maps.py",
+    "auth.py",
+    "identity.py",
+    "codec.py",
+    "actions.py",
+    "constants.py",
+)
 
 
 def _code_digest(source: str) -> bytes:

@@ -63,6 +63,7 @@ from game.core.maps import TileMap
 from game.core.ranking import rank_order
 
 ROUNDS_SINCE_RULES = 2  # matches whose first join plays rules 2 or later are played in rounds
+GUARDS_SINCE_RULES = 2  # and may be guarded (their first join proven: proven joins only)
 
 # Movement budget in milli-units: refills MOVE_SPEED units/ms * 1000 per ms of client time.
 _REFILL_PER_MS = MOVE_SPEED_PX_S * UNITS_PER_PX
@@ -308,6 +309,7 @@ class World:
         "phase",
         "phase_ends",
         "last_round",
+        "guarded",
     )
 
     def __init__(self, maps: dict[str, TileMap]) -> None:
@@ -330,6 +332,8 @@ class World:
         self.phase = NO_ROUNDS
         self.phase_ends = _NEVER
         self.last_round: RoundEnded | None = None
+        # Guarded (its first join was proven, game/core/identity.py): takes proven joins only.
+        self.guarded = False
 
     def copy(self) -> World:
         clone = World(self.maps)
@@ -347,6 +351,7 @@ class World:
         clone.phase = self.phase
         clone.phase_ends = self.phase_ends
         clone.last_round = self.last_round
+        clone.guarded = self.guarded
         return clone
 
     def item_present(self, item: Item) -> bool:
@@ -369,6 +374,8 @@ def world_hash(world: World) -> str:
         state += (world.rules,)
     if world.round_ms:  # likewise only in matches with rounds
         state += (round_state(world),)
+    if world.guarded:  # and only in guarded matches
+        state += ("guarded",)
     return blake2b(msgpack.packb(state), digest_size=8).hexdigest()
 
 
@@ -422,8 +429,9 @@ def new_world(maps: dict[str, TileMap] | TileMap) -> World:
 # --- the reducer ---
 
 
-def apply(world: World, action: Action, ts: int) -> Outcome:
-    """Fold one action appended at broker time `ts` into the world."""
+def apply(world: World, action: Action, ts: int, proven: bool = False) -> Outcome:
+    """Fold one action appended at broker time `ts` into the world. `proven`: the action is a
+    join whose proof its reader found in the player's identity log (game/core/identity.py)."""
     events: list[Event] | None = None
     if ts > world.clock:
         world.clock = ts
@@ -433,7 +441,7 @@ def apply(world: World, action: Action, ts: int) -> Outcome:
     # Dispatch on `type(action) is ...`, not `match`: class patterns cost 5 % of the replay
     # fold here (an isinstance check per case), and mypy narrows each branch all the same.
     if type(action) is Join:
-        return _join(world, action, ts, events)
+        return _join(world, action, ts, events, proven)
     player = world.players.get(action.pid)
     if player is None:
         return _reject("not_joined", events)
@@ -492,12 +500,15 @@ def _spend(player: Player, action: Action, reason: str, events: list[Event] | No
     return _reject(reason, events)
 
 
-def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Outcome:
+def _join(world: World, action: Join, ts: int, events: list[Event] | None, proven: bool) -> Outcome:
     if world.map is None:
         tile_map = world.maps.get(action.map_name)
         if tile_map is None:
             return _reject("unknown_map", events)
+        if action.proof_at >= 0 and not proven:
+            return _reject("unproven", events)  # a guarded match is opened by its login only
         _set_map(world, tile_map)
+        world.guarded = proven and action.rules >= GUARDS_SINCE_RULES
         world.rules = action.rules
         if action.rules >= ROUNDS_SINCE_RULES:
             round_s = action.round_s or DEFAULT_ROUND_S
@@ -516,6 +527,12 @@ def _join(world: World, action: Join, ts: int, events: list[Event] | None) -> Ou
         return _reject("pid_taken", events)
     if action.name in world.names:
         return _reject("name_taken", events)
+    # After the name check: a reader may skip looking up the proof of a join whose name is
+    # taken (a flood of them costs it nothing), since the answer is name_taken either way.
+    if action.proof_at >= 0 and not proven:
+        return _reject("unproven", events)
+    if world.guarded and action.proof_at < 0:
+        return _reject("no_identity", events)
     if len(world.players) >= MAX_PLAYERS:
         return _reject("match_full", events)
     player = Player(action.pid, action.name, action.color, 0, 0, ts, action.t, action.seq)

@@ -19,6 +19,7 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from game.core.checkpoint import Checkpoint, Unusable, decode_checkpoint, restore
 from game.core.maps import TileMap
 from game.core.replica import MatchReplica, all_maps, new_replica
+from game.kafka.identity import IdentityLookup
 from game.kafka.reader import MatchReader
 from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
 from game.kafka.topics import ensure_topic, topic_for
@@ -65,8 +66,16 @@ def start_of(
 ) -> Start:
     """The latest usable checkpoint of `match` (or the last one at or before broker time
     `before_ts`), else an empty replica at offset 0. Never raises: a checkpoint topic that is
-    missing or unreadable means folding from the start."""
-    maps = maps if maps is not None else all_maps()
+    missing or unreadable means folding from the start. Its replica checks proven joins
+    against the identity topics (game/kafka/identity.py)."""
+    start = _start_of(settings, match, maps if maps is not None else all_maps(), before_ts, timeout)
+    start.replica.identities = IdentityLookup(settings)
+    return start
+
+
+def _start_of(
+    settings: KafkaSettings, match: str, maps: dict[str, TileMap], before_ts: int | None, timeout: float
+) -> Start:
     found = read_checkpoint(settings, match, before_ts=before_ts, timeout=timeout)
     if found is None:
         return Start(new_replica(match, maps), 0, "no checkpoint: folding from the start")
@@ -204,6 +213,7 @@ class CheckpointVerifier:
     def _run(self, timeout: float = 600.0) -> None:
         start = self.start
         replica = new_replica(start.replica.match, start.replica.world.maps)
+        replica.identities = IdentityLookup(self.settings)
         deadline = time.monotonic() + timeout
         try:
             with MatchReader(self.settings.quiet(), replica.match) as reader:
@@ -212,7 +222,10 @@ class CheckpointVerifier:
                 while replica.offset < start.checkpoint_offset:
                     if time.monotonic() > deadline:
                         raise KafkaUnavailable(f"the log was not read to the checkpoint in {timeout:.0f} s")
-                    for r in reader.poll(20_000, 0.5):
+                    records = reader.poll(20_000, 0.5)
+                    if records:
+                        replica.saw(records[-1].ts)
+                    for r in records:
                         if r.offset > start.checkpoint_offset:
                             break
                         replica.ingest(r.offset, r.ts, r.key, r.value)

@@ -31,7 +31,7 @@ class TopicMissing(KafkaUnavailable):
 
 
 # KafkaError's _NAMES are librdkafka's local error codes: public, despite the underscore.
-_MISSING_CODES = frozenset(
+MISSING_CODES = frozenset(
     {
         KafkaError._UNKNOWN_PARTITION,  # noqa: SLF001
         KafkaError._UNKNOWN_TOPIC,  # noqa: SLF001
@@ -49,7 +49,7 @@ def link_status(error: BaseException | KafkaError) -> LinkStatus:
         error = error.__cause__
     if isinstance(error, KafkaException) and error.args:
         error = error.args[0]
-    if isinstance(error, KafkaError) and error.code() in _MISSING_CODES:
+    if isinstance(error, KafkaError) and error.code() in MISSING_CODES:
         return LinkStatus.TOPIC_MISSING
     return LinkStatus.UNREACHABLE
 

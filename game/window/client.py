@@ -20,6 +20,7 @@ from game.agent.player import Intent, PlayerAgent
 from game.core.actions import Action
 from game.core.codec import encode, record_key
 from game.core.constants import MOVE_SPEED_PX_S, UNITS_PER_PX
+from game.core.identity import PROOF_LEAD_MS, proof_value
 from game.core.maps import TileMap
 from game.core.ranking import rank_of
 from game.core.replica import MatchReplica, new_replica
@@ -35,6 +36,7 @@ from game.kafka import (
     ensure_match_topic,
 )
 from game.kafka.checkpoints import CheckpointVerifier, Start, start_of
+from game.kafka.identity import IdentityLookup, login_of, prove_join
 from game.stats.topic import match_standings
 from game.window.headless import FPS, peak_rss_mb, print_summary, save_screenshot
 from game.window.hud import HUD_HEIGHT, Hud, draw_player_frame
@@ -42,6 +44,9 @@ from game.window.rounds import MatchClock
 from game.window.scene import Scene
 
 RECONNECT_EVERY_S = 2.0
+# A join goes out this long after its proof was acknowledged, at the earliest: more than the
+# rule's lead in broker time (the acknowledgement came after the proof's append time).
+PROOF_WAIT_S = (PROOF_LEAD_MS + 15) / 1000
 CONTROLS_SHOWN_MS = 6_000
 SMOOTH_SPEED_PX_MS = MOVE_SPEED_PX_S * 1.25 / 1000  # others catch up a little faster than they walk
 SMOOTH_SNAP_PX = 48  # a jump this large is a respawn or a teleport: do not glide through walls
@@ -93,6 +98,8 @@ class PlayerClient:
         self.next_connect = 0.0
         self._connector: threading.Thread | None = None
         self._connected: tuple[str, ActionProducer, MatchReader, int, Start] | None = None
+        self.proof: tuple[str, int] | None = None  # (login, offset) of this join's proof, if any
+        self.proof_acked_at = 0.0  # time.monotonic() when the broker acknowledged the proof
         self.start: Start | None = None  # where the fold began: a checkpoint, or offset 0
         self.verifier: CheckpointVerifier | None = None
         self.shown: dict[int, tuple[float, float]] = {}
@@ -100,6 +107,7 @@ class PlayerClient:
         self.exit_code = 0
         self.created = time.monotonic()
         self.ready_s: float | None = None  # from opening to our join applied
+        self.timings: dict[str, float] = {}  # s from opening to each step of joining (the summary's)
         self.frames = 0
         self.outage_frames = 0  # frames drawn while the HUD said Kafka was away
         self.refused_at: float | None = None
@@ -123,6 +131,9 @@ class PlayerClient:
             self._connected = None
             self.replica = self.start.replica
             self.state = "loading"
+            self.timings["loading_s"] = round(time.monotonic() - self.created, 3)
+            self.timings["checkpoint_at"] = self.start.checkpoint_offset
+            self.timings["load_target"] = self.load_target
             self.status = f"Kafka {self.options.settings.bootstrap}"
             if self.options.verify_checkpoint and self.start.checkpoint_offset >= 0:
                 self.verifier = CheckpointVerifier(self.options.settings, self.start).begin()
@@ -132,24 +143,51 @@ class PlayerClient:
 
     def _connect(self) -> None:
         settings = self.options.settings
-        reader = None
+        reader = producer = None
         try:
             topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
+            producer = ActionProducer(settings)
+            lookup = IdentityLookup(settings)
+            if login_of(settings) is not None:
+                lookup.warm()  # only servers with logins have guarded matches
+            # First, so the proof's lead (PROOF_LEAD_MS) passes while the match loads.
+            self.proof = self._prove(settings, producer, lookup)
             # A long match is joined from its latest checkpoint: only what follows is folded.
             start = (
                 start_of(settings, self.options.match, self.replica.world.maps)
                 if self.options.use_checkpoint
                 else Start(new_replica(self.options.match, self.replica.world.maps), 0, "from offset 0")
             )
+            start.replica.identities = lookup
             reader = MatchReader(settings, self.options.match, start.next_offset)
             target = reader.end_offset()
         except KafkaUnavailable as exc:
             if reader is not None:
                 reader.close()  # the next attempt opens its own: leak nothing
+            if producer is not None:
+                producer.close()
             self.status = f"{exc} (retrying)"
             self.next_connect = time.monotonic() + RECONNECT_EVERY_S
             return
-        self._connected = (topic, ActionProducer(settings), reader, target, start)
+        self.timings["connected_s"] = round(time.monotonic() - self.created, 3)
+        self._connected = (topic, producer, reader, target, start)
+
+    def _prove(
+        self, settings: KafkaSettings, producer: ActionProducer, lookup: IdentityLookup
+    ) -> tuple[str, int] | None:
+        """On a server where this login has an identity, the proof of our join: (login, offset).
+        The join itself goes out frames later, once the match is loaded, so strictly after it."""
+        login = login_of(settings)
+        if login is None:
+            return None  # no login: an open server, an open join
+        tip = self.agent.chain.tip if self.agent.chain is not None else b""
+        proof = prove_join(producer, login, proof_value(self.options.match, self.agent.pid, tip))
+        if proof is None:
+            return None  # a login without an identity here (a shared role login): an open join
+        offset, record = proof
+        lookup.remember(login, offset, record)  # our own join needs no lookup
+        self.proof_acked_at = time.monotonic()
+        return login, offset
 
     def send(self, action: Action | None) -> None:
         if action is None or self.producer is None:
@@ -162,7 +200,10 @@ class PlayerClient:
             return
         batch = 20_000 if self.state == "loading" else 2_000
         now_ms = time.monotonic() * 1000
-        for record in self.reader.poll(batch, 0):
+        records = self.reader.poll(batch, 0)
+        if records:
+            self.replica.saw(records[-1].ts)  # one proof lookup answers the whole batch
+        for record in records:
             action, outcome = self.replica.read(record.offset, record.ts, record.key, record.value)
             if action is None or outcome is None:
                 continue
@@ -175,10 +216,15 @@ class PlayerClient:
             if refusal is not None:  # never join a world this client would fold differently
                 self.refuse(refusal)
                 return
+            if self.proof is not None and time.monotonic() < self.proof_acked_at + PROOF_WAIT_S:
+                return  # a join must follow its proof by more than the lead: a frame or two more
             match_map = self.replica.world.map
             if match_map is not None and match_map.name != self.agent.map_name:
                 self.adopt_map(match_map)  # a running match keeps the map it started with
             self.state = "joining"
+            self.timings["join_sent_s"] = round(time.monotonic() - self.created, 3)
+            if self.proof is not None:  # on this server, your login is your name
+                self.agent.name, self.agent.proof_at = self.proof
             self.send(self.agent.join())
 
     def refuse(self, message: str) -> None:
@@ -369,7 +415,8 @@ class PlayerClient:
         if self.options.headless:
             summary = self.replica.summary()
             summary.update(
-                name=self.options.name,
+                name=self.agent.name,
+                proof_at=self.agent.proof_at,
                 pid=self.agent.pid,
                 frames=self.frames,
                 rtt_ms=self.agent.rtt_ms,
@@ -381,6 +428,8 @@ class PlayerClient:
                 rank_source=self.rank_source,
                 checkpoint_offset=self.start.checkpoint_offset if self.start else -1,
                 ready_s=self.ready_s,
+                timings=self.timings,
+                identity_lookups=self._lookup_figures(),
                 rss_mb=peak_rss_mb(),
                 checkpoint_verified=self.verifier.state if self.verifier else None,
             )
@@ -390,17 +439,34 @@ class PlayerClient:
             return 2
         return self.exit_code
 
+    def _lookup_figures(self) -> dict[str, float] | None:
+        lookup = self.replica.identities
+        if not isinstance(lookup, IdentityLookup) or not lookup.lookups:
+            return None
+        return {
+            "requests": lookup.lookups,
+            "waited_s": round(lookup.lookup_s, 3),
+            "undecided": lookup.undecided,
+        }
+
     def _refusal(self) -> str:
         reason = self.agent.join_rejected
         if reason == "name_taken":
             return (
-                f"The name {self.options.name!r} is already playing in match {self.options.match!r}: "
+                f"The name {self.agent.name!r} is already playing in match {self.options.match!r}: "
                 "pick another with --name"
             )
         if reason == "wrong_rules":
             return rules_refusal(self.replica.world.rules, self.options.match) or (
                 f"Match {self.options.match!r} is played under other rules"
             )
+        if reason == "no_identity":
+            return (
+                f"Match {self.options.match!r} admits only players with their own login on this server: "
+                "ask the host for one (python -m broker user add NAME), or play another match"
+            )
+        if reason == "unproven":
+            return f"Match {self.options.match!r} could not find the proof of your join: try again"
         if reason == "wrong_map":
             return (
                 f"Match {self.options.match!r} is played on another map: "

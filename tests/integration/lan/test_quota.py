@@ -1,14 +1,17 @@
-"""Quotas: a client that floods its match is slowed down by the broker, and the others play on.
+"""Quotas: a login that floods its match is slowed down by the broker, and the others play on.
 
-A raw confluent-kafka producer with the player's login writes 16 KB records into a match as
-fast as it can, for FLOOD_S seconds; meanwhile another player sends an action every 50 ms
-through the project's ActionProducer, and a spectator reads the match (the flood included).
-Each of that player's actions is timed from send to read, in this process, on one clock.
+A raw confluent-kafka producer with an account's login (`python -m broker user add --lan`)
+writes 16 KB records into a match as fast as it can, for FLOOD_S seconds; meanwhile a player
+with the shared player login sends an action every 50 ms through the project's
+ActionProducer, and a spectator reads the match (the flood included). Each of that player's
+actions is timed from send to read, in this process, on one clock. The quota is per login:
+a flooder that opens more clients (other client ids) shares one budget among them.
 """
 
 from __future__ import annotations
 
 import gc
+import shlex
 import threading
 import time
 import uuid
@@ -18,7 +21,7 @@ from confluent_kafka import KafkaError, Message, Producer, ThrottleEvent
 
 from broker.lan import QUOTAS
 from game.kafka import ActionProducer, KafkaSettings, MatchReader, ensure_match_topic, read_config_file
-from tests.helpers import report, wait_until
+from tests.helpers import ROOT, report, run_program, wait_until
 from tests.integration.lan.conftest import Hosted
 
 FLOOD_RECORD = b"\xc1" * 16 * 1024  # not an action: readers skip it as malformed
@@ -43,17 +46,33 @@ def settings_for(hosted: Hosted, role: str) -> KafkaSettings:
     return KafkaSettings(hosted.bootstrap, tuple(read_config_file(str(hosted.config(role)))))
 
 
+def account(hosted: Hosted, prefix: str) -> KafkaSettings:
+    """A new account on the hosted broker, made as its host makes one; its login."""
+    name = prefix + uuid.uuid4().hex[:6]
+    lan = hosted.broker
+    made = run_program(
+        "broker", "user", "add", name, "--lan", "--port", str(lan.port), "--dir", str(lan.base_dir.parent),
+        timeout=60,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    line = next(line for line in made.stdout.splitlines() if line.strip().startswith("play:"))
+    argv = shlex.split(line.split(":", 1)[1])
+    assert argv[argv.index("--bootstrap") + 1] == hosted.bootstrap
+    config = ROOT / argv[argv.index("--kafka-config") + 1]
+    return KafkaSettings(hosted.bootstrap, tuple(read_config_file(str(config))))
+
+
 class Flooder(threading.Thread):
     """A raw producer writing as fast as the broker lets it; counts what it got through."""
 
-    def __init__(self, settings: KafkaSettings, topic: str) -> None:
-        super().__init__(name="flooder", daemon=True)
+    def __init__(self, settings: KafkaSettings, topic: str, client_id: str = "flooder") -> None:
+        super().__init__(name=client_id, daemon=True)
         self.topic = topic
         self.throttles: list[float] = []  # ms, as the broker reported each delay
         self.acked: list[tuple[float, int]] = []  # (monotonic time, bytes) of each acknowledgement
         self.stopping = threading.Event()
         config = settings.client_config(
-            **{"client.id": "flooder", "linger.ms": 5, "log_level": 0, "throttle_cb": self._throttled}
+            **{"client.id": client_id, "linger.ms": 5, "log_level": 0, "throttle_cb": self._throttled}
         )
         self.producer = Producer(config)
 
@@ -104,7 +123,7 @@ def test_a_flooding_client_is_throttled_and_the_others_play_on(
     match = "q" + uuid.uuid4().hex[:8]
     topic = ensure_match_topic(player, match)
     reader = Reader(settings_for(hosted, "spectator"), match)
-    flooder = Flooder(player, topic)
+    flooder = Flooder(account(hosted, "flood"), topic)
     sent_at: dict[bytes, float] = {}
     news: list[str] = []
     reader.start()
@@ -152,8 +171,42 @@ def test_a_flooding_client_is_throttled_and_the_others_play_on(
     assert figures["p99_ms"] <= BUDGET_P99_MS, figures
 
 
+def test_a_second_client_of_one_login_gets_no_second_quota(
+    hosted: Hosted, pytestconfig: pytest.Config
+) -> None:
+    # Side by side for FLOOD_S: a login flooding with one client, and another with two
+    # (other client ids). Each client with a budget of its own, the second would get twice
+    # what the first does through (its burst and its rate); one budget per login, as much.
+    alone, twice = account(hosted, "alone"), account(hosted, "twice")
+    flooders = [
+        Flooder(alone, ensure_match_topic(alone, "q" + uuid.uuid4().hex[:8]), "flooder"),
+        *(
+            Flooder(twice, ensure_match_topic(twice, "q" + uuid.uuid4().hex[:8]), f"flooder-{n}")
+            for n in "ab"
+        ),
+    ]
+    for flooder in flooders:
+        flooder.start()
+    try:
+        time.sleep(FLOOD_S)
+    finally:
+        for flooder in flooders:
+            flooder.stopping.set()
+        for flooder in flooders:
+            flooder.join(30)
+    got = [sum(size for _, size in flooder.acked) for flooder in flooders]
+    one, two = got[0], got[1] + got[2]
+    report(
+        pytestconfig,
+        f"quota: in {FLOOD_S:.0f} s a login's one client got {one / 2**20:.1f} MiB through, another "
+        f"login's two clients {two / 2**20:.1f} MiB together ({got[1] / 2**20:.1f} + {got[2] / 2**20:.1f})",
+    )
+    assert all(flooder.throttles for flooder in flooders), "the broker did not throttle every client"
+    assert two < 1.4 * one, f"two client ids got {two} bytes through, one {one}: a quota each"
+
+
 def test_a_throttled_player_is_told_once(hosted: Hosted) -> None:
-    player = settings_for(hosted, "player")
+    player = account(hosted, "greedy")  # its own login: the shared player's budget stays whole
     topic = ensure_match_topic(player, "q" + uuid.uuid4().hex[:8])
     news: list[str] = []
     big = b"\xc1" * 64 * 1024

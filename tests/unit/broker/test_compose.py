@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from broker.lan import DEFAULT_LAN_DIR, QUOTAS, shown_path
+from broker.lan import DEFAULT_LAN_DIR, shown_path
+from broker.secure import QUOTAS
 
 ROOT = Path(__file__).resolve().parents[3]
 ADVERTISED_HOST = "$KAFKA_ADVERTISED_HOST"  # stands for the address the lan profile is given
@@ -196,9 +197,28 @@ def test_every_service_is_in_a_profile_make_stop_names() -> None:
 
 def test_the_lan_profile_keeps_in_step_with_the_local_lan_broker() -> None:
     script = script_of(SERVICES["kafka-lan"])
-    quotas = ",".join(f"{key}={value}" for key, value in QUOTAS.items())
-    assert f"QUOTAS={quotas} " in script
     assert f"JOIN_CA={shown_path(DEFAULT_LAN_DIR / 'join' / 'ca.pem')} " in script
+
+
+@pytest.mark.parametrize("name", ["kafka-secure", "kafka-lan"])
+def test_the_scripted_profiles_set_the_local_brokers_quotas_per_user(name: str) -> None:
+    library = (ROOT / "broker" / "compose-lib.sh").read_text()
+    quotas = ",".join(f"{key}={value}" for key, value in QUOTAS.items())
+    assert f"QUOTAS={quotas} " in library
+    setter = library[library.index("set_quotas() {") :]
+    setter = setter[: setter.index("\n}\n")]
+    add = next(line for line in setter.splitlines() if "--add-config" in line)
+    assert "--entity-type users --entity-default --add-config" in add and "clients" not in add
+    assert 'set_quotas "' in script_of(SERVICES[name])
+
+
+def test_the_scripted_profiles_let_every_login_read_identity_topics() -> None:
+    library = (ROOT / "broker" / "compose-lib.sh").read_text()
+    grant = library[library.index("grant_acls() {") : library.index("set_quotas() {")]
+    lines = grant.splitlines()
+    (at,) = (index for index, line in enumerate(lines) if "--topic arena.id." in line)
+    assert "'User:*'" in lines[at] and "--resource-pattern-type prefixed" in lines[at]
+    assert lines[at - 1].strip() == "for op in Read Describe; do"  # nobody writes them here
 
 
 @pytest.mark.parametrize("name", ["kafka-secure", "kafka-lan"])

@@ -140,7 +140,7 @@ def test_a_state_whose_rules_version_was_changed_is_not_used() -> None:
         ("1", "malformed"),
         (None, "malformed"),
     ):
-        state[-2] = rules  # the world's rules version, before its round state
+        state[-3] = rules  # the world's rules version, before its round state and guard
         tampered = dataclasses.replace(checkpoint, state=msgpack.packb(state))
         assert restore(tampered, "m", MAPS) == Unusable(reason)
 

@@ -167,9 +167,11 @@ def test_older_versions_have_no_rules_version():
         [TOKEN, "1"],
         [TOKEN, True],
         [None],
-        [TOKEN, 1, 1, 1],
+        [TOKEN, 1, 1, 1, 1],  # four trailing numbers: a join has at most three
         [1, TOKEN],  # the tip comes first
-        [1, 1, 1],
+        [1, 1, 1, 1],
+        [TOKEN, 2, 0, -1],  # a proof offset below 0
+        [TOKEN, 2, 0, 2**53 + 1],
         [TOKEN, 2, -1],  # a round length below 0
         [TOKEN, 2, 2**20 + 1],
         [TOKEN, 2, 1.0],
@@ -190,6 +192,15 @@ def test_a_join_carries_its_round_length_after_its_rules_version(tail, auth, rul
     join = decode(pack([0x31, 17, 1, 0, "al", 0, 0, "arena", *tail]))
     assert join == Join(17, 1, 0, "al", 0, 0, "arena", auth, rules, round_s)
     assert decode(encode(join)) == join
+
+
+@pytest.mark.parametrize(("round_s", "proof_at"), [(0, 0), (60, 7), (0, 2**40)], ids=repr)
+def test_a_join_carries_its_proof_offset_after_its_round_length(round_s, proof_at):
+    join = Join(17, 1, 0, "al", 0, 0, "arena", TOKEN, 2, round_s, proof_at)
+    assert msgpack.unpackb(encode(join))[-3:] == [2, round_s, proof_at]
+    assert decode(encode(join)) == join
+    open_join = dataclasses.replace(join, proof_at=-1)
+    assert decode(encode(open_join)) == open_join
 
 
 def test_a_round_length_is_written_only_with_a_rules_version():
