@@ -1,4 +1,5 @@
-"""`python -m game.history [--db PATH]`: write finished matches from the stats topic to SQLite.
+"""`python -m game.history [--db PATH]`: write finished matches and rounds from the stats topic
+to SQLite. `--list` prints the matches written, `--rounds MATCH` a match's rounds and winners.
 
 The sink itself (schema, upserts, idle detection) is `game.stats.history`.
 """
@@ -23,8 +24,10 @@ from game.stats.history import (
     DEFAULT_IDLE_SECONDS,
     HistorySink,
     MatchRecord,
+    RoundRecord,
     default_db_path,
     list_history,
+    list_rounds,
     open_db,
 )
 
@@ -50,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--seconds", type=float, help="stop after this many seconds (default: run until Ctrl+C)"
     )
     parser.add_argument("--list", action="store_true", help="print the history as JSON lines and exit")
+    parser.add_argument(
+        "--rounds",
+        metavar="MATCH",
+        help="print the rounds of MATCH, their winners and final tables, as JSON lines and exit",
+    )
     add_kafka_arguments(parser)
     return parser.parse_args(argv)
 
@@ -57,9 +65,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     conn = open_db(args.db)
-    if args.list:
-        for finished in list_history(conn):
-            print(json.dumps(_as_json(finished), sort_keys=True))
+    if args.list or args.rounds is not None:
+        found = list_rounds(conn, args.rounds) if args.rounds is not None else list_history(conn)
+        for row in found:
+            print(
+                json.dumps(
+                    _round_json(row) if isinstance(row, RoundRecord) else _as_json(row), sort_keys=True
+                )
+            )
         return 0
     try:
         reader = CompactedTopicReader(settings_from_args(args), args.stats_topic)
@@ -82,7 +95,17 @@ def main(argv: list[str] | None = None) -> int:
             for record in reader.poll(5_000, 0.5):
                 sink.feed(record)
             sink.check_idle(int(time.time() * 1000))
-    print(json.dumps({"db": str(args.db), "written": sink.written, "matches": len(list_history(conn))}))
+    print(
+        json.dumps(
+            {
+                "db": str(args.db),
+                "written": sink.written,
+                "matches": len(list_history(conn)),
+                "rounds_written": sink.rounds_written,
+                "rounds": len(list_rounds(conn)),
+            }
+        )
+    )
     conn.close()
     return 0
 
@@ -109,6 +132,25 @@ def _as_json(record: MatchRecord) -> dict[str, object]:
                 "damage_dealt": p.damage_dealt,
                 "rejected": p.rejected,
             }
+            for p in record.players
+        ],
+    }
+
+
+def _round_json(record: RoundRecord) -> dict[str, object]:
+    return {
+        "match": record.match,
+        "round": record.round_no,
+        "map": record.map_name,
+        "winner": record.winner,
+        "winner_score": record.winner_score,
+        "started_ms": record.started_ms,
+        "ended_ms": record.ended_ms,
+        "duration_ms": record.duration_ms,
+        "start_offset": record.start_offset,
+        "end_offset": record.end_offset,
+        "players": [
+            {"player": p.player, "rank": p.rank, "score": p.score, "kills": p.kills, "deaths": p.deaths}
             for p in record.players
         ],
     }

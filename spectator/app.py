@@ -24,6 +24,7 @@ from game.kafka import (
     list_matches,
     settings_from_args,
 )
+from game.kafka.identity import IdentityLookup
 from game.window.headless import FPS, peak_rss_mb, prepare_display, print_summary, save_screenshot
 from spectator.playback import FOREVER, LIVE, Playback
 from spectator.source import LogFeed
@@ -32,6 +33,9 @@ from spectator.text import describe_age
 
 if TYPE_CHECKING:
     import pygame
+
+    from game.core.world import World
+    from game.window.rounds import MatchClock
 
 SCOUT_PER_FRAME = 600  # records folded ahead of a replay's playhead per frame (~5 ms)
 CATCH_UP_SLICE = 2_000  # records folded between clock checks while catching up
@@ -94,7 +98,8 @@ class Spectator:
         self.settings = settings
         self.match = match
         self.screen = screen
-        self.timeline = Timeline(match)
+        self.identities = IdentityLookup(settings)  # one for every fold of this window
+        self.timeline = Timeline(match, identities=self.identities)
         from_offset = getattr(args, "from_offset", None)
         live = not args.from_start and from_offset is None
         self.feed = LogFeed(
@@ -132,6 +137,9 @@ class Spectator:
         self.folded: deque[tuple[float, int]] = deque()  # (wall s, records) for the rate
         self.frame_ms = 0.0
         self.exit_code = 0
+        from game.window.rounds import MatchClock  # pygame only once the display is prepared
+
+        self.match_clock: MatchClock = MatchClock()  # the round clock between records, live
 
     # --- the loop ---
 
@@ -260,7 +268,7 @@ class Spectator:
         if start is not None and not self.based:
             from spectator.timeline import Timeline
 
-            self.timeline = Timeline(self.match, base=start.replica)
+            self.timeline = Timeline(self.match, base=start.replica, identities=self.identities)
             self.based = True
         if not records:
             return
@@ -383,6 +391,10 @@ class Spectator:
             marker = timeline.next_marker(here) if key == pygame.K_n else timeline.prev_marker(here)
             if marker is not None:
                 self.seek(marker.ts)
+        elif key in (pygame.K_r, pygame.K_PAGEDOWN, pygame.K_PAGEUP):
+            # R (or Page Down): the next round's start; Shift+R (or Page Up): the previous one.
+            back = key == pygame.K_PAGEUP or (key == pygame.K_r and pygame.key.get_mods() & pygame.KMOD_SHIFT)
+            self.jump_round(back=bool(back))
         elif key == pygame.K_k:
             self.kill_cam()
         elif key == pygame.K_c:
@@ -424,8 +436,17 @@ class Spectator:
         )
         self.feed.start()
         self.based = False
-        self.timeline = Timeline(self.match)  # empty until the feed names its checkpoint
+        self.timeline = Timeline(
+            self.match, identities=self.identities
+        )  # empty until the feed names its checkpoint
         self.playback.rewind_to(ms)
+
+    def jump_round(self, back: bool) -> None:
+        """Seek to the start of the next round (or of the previous one)."""
+        here = self._shown_time()
+        marker = self.timeline.prev_round(here) if back else self.timeline.next_round(here)
+        if marker is not None:
+            self.seek(marker.ts)
 
     def kill_cam(self) -> None:
         marker = self.timeline.prev_marker(self._shown_time() + 1, ("kill",))
@@ -486,8 +507,19 @@ class Spectator:
             follow_name=followed.name if followed else "",
             stats=self.standings.update(feed.end),
             alltime=self.alltime,
+            match_now=self._match_now(world, now, shown),
         )
         self.renderer.draw(world, view, now * 1000, dt_ms)
+
+    def _match_now(self, world: World, now: float, shown: float) -> int:
+        """Match time for the round clock: live, the last record's time plus the local time
+        since it came (game.window.rounds.MatchClock); replaying, the playhead, which runs at
+        the replay's speed (but never far past the last record folded)."""
+        from game.window.rounds import MAX_EXTRAPOLATION_MS
+
+        if self.playback.mode == LIVE:
+            return self.match_clock.now(world, now * 1000)
+        return int(min(max(shown, world.clock), world.clock + MAX_EXTRAPOLATION_MS))
 
     def _status(self) -> str:
         match self.feed.status:

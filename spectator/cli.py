@@ -23,10 +23,32 @@ def parse_speed(text: str) -> float:
     return value
 
 
+# The window's keys, as --help lists them (the README's "Spectator keys" table says the same).
+KEYS = (
+    ("Space", "pause or play"),
+    ("+ and - (or ] and [)", "speed x0.25 to x16"),
+    (". (paused)", "step one record"),
+    ("Left, Right", "seek 5 s back or forward"),
+    ("click or drag the timeline", "seek there"),
+    ("Home", "the start of the match"),
+    ("End or L", "back to live"),
+    ("N, P", "next or previous marker (kills, pickups, joins, leaves, round starts and ends)"),
+    ("R, Shift+R", "next or previous round start (also Page Down, Page Up)"),
+    ("K", "kill-cam: the few seconds before the last kill, at x0.5"),
+    ("C, Z", "camera: whole map or follow each player in turn; zoom"),
+    ("Tab, A", "scoreboard; all-time standings from the stats topic"),
+    ("F3", "debug overlay"),
+    ("Esc", "quit"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    width = max(len(key) for key, _ in KEYS)
     parser = argparse.ArgumentParser(
         prog="python -m spectator",
         description="Watch a Kafka Arena match from its log: live, or replayed and rewound.",
+        epilog="window keys:\n" + "\n".join(f"  {key:<{width}}  {does}" for key, does in KEYS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--match", help="the match to watch (none: pick one from the broker)")
     parser.add_argument("--from-start", action="store_true", help="replay from the beginning instead of live")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from game.kafka import KafkaUnavailable, match_log_range, settings_from_args
-from game.stats.history import MatchRecord, list_history
+from game.stats.history import MatchRecord, RoundRecord, list_history, list_rounds
 
 
 def newest_first(db: Path) -> list[MatchRecord]:
@@ -38,8 +38,9 @@ def _winner(record: MatchRecord) -> str:
     return f"{best.player} ({best.score})"
 
 
-def format_history(records: list[MatchRecord]) -> list[str]:
-    """One line per match (records newest first), under a header."""
+def format_history(records: list[MatchRecord], rounds: list[RoundRecord] | None = None) -> list[str]:
+    """One line per match (records newest first), under a header; then a line per round
+    the session played (rules v2), with its winner."""
     lines = [
         f"{'#':>3}  {'match':<20} {'started':<16} {'length':>7}  {'players':>7}  "
         f"{'winner (score)':<24} {'offsets':<15} ended"
@@ -52,6 +53,16 @@ def format_history(records: list[MatchRecord]) -> list[str]:
             f"{len(record.players):>7}  {_winner(record):<24} "
             f"{f'{record.first_offset}-{record.last_offset}':<15} {record.ended_by:<7}  {names}"
         )
+        for played in rounds or ():
+            if (
+                played.match == record.match
+                and record.first_offset <= played.end_offset <= record.last_offset
+            ):
+                winner = f"{played.winner} ({played.winner_score})" if played.winner else "nobody"
+                lines.append(
+                    f"       round {played.round_no:<4} {_duration(played.duration_ms):>7}  "
+                    f"won by {winner}  offsets {played.start_offset}-{played.end_offset}"
+                )
     return lines
 
 
@@ -64,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.replay is None:
         if not records:
             print(f"no finished matches in {db} yet")
-        for line in format_history(records) if records else ():
+        for line in format_history(records, list_rounds(db)) if records else ():
             print(line)
         return 0
     if args.replay > len(records):

@@ -16,7 +16,8 @@ import pygame
 from game.core.constants import UNITS_PER_PX
 from game.core.maps import TileMap
 from game.core.ranking import ranked
-from game.core.world import World
+from game.core.world import INTERMISSION, World
+from game.window.rounds import draw_banner, draw_round_over, round_banner, round_clock
 from game.window.scene import Scene, shadowed
 from spectator.playback import LIVE, PAUSED
 from spectator.standings import AllTimeRow, StatsView
@@ -29,7 +30,15 @@ MARKER_COLORS = {
     "pickup": (246, 196, 58),
     "join": (90, 210, 120),
     "leave": (150, 150, 165),
+    "round_start": (80, 200, 255),
+    "round_end": (200, 120, 255),
 }
+ROUND_BAND = (80, 200, 255, 38)  # a round being played, on the timeline strip
+BANNER_H = 56  # the round banner's height: the kill feed moves down below it
+HELP = (
+    "Space pause  +/- speed  Left/Right 5s  N/P marker  R/Shift+R round  K kill-cam  C camera  Z zoom"
+    "  L live  Tab scores  A all-time"
+)
 PANEL = (16, 14, 22, 190)
 TEXT = (236, 234, 242)
 DIM = (160, 158, 175)
@@ -71,6 +80,7 @@ class View:
     follow_name: str = ""
     stats: StatsView | None = None  # the stats processor's figures (None: not asked for)
     alltime: bool = False  # the scoreboard shows all-time standings instead of the match
+    match_now: int | None = None  # match time shown, for the round clock (None: the world's clock)
 
 
 class Renderer:
@@ -118,17 +128,24 @@ class Renderer:
         highlight = self.camera.follow
         self.scene.draw(self.arena, world, now_ms, positions, highlight)
         self._blit_camera(positions)
-        self._kill_feed(view, world)
-        if view.scoreboard:
+        now = view.match_now if view.match_now is not None else world.clock
+        banner = None if view.status else round_banner(world, now)
+        self._kill_feed(view, world, BANNER_H if banner else 0)
+        round_over = world.phase is INTERMISSION and world.last_round is not None
+        if round_over:  # the round's winner outranks the live table (as on a player's screen)
+            draw_round_over(screen.subsurface(self.arena_rect), world, now, highlight)
+        elif view.scoreboard:
             stats = view.stats or StatsView()
             if view.alltime:
                 self._draw_alltime(world, stats)
             else:
                 self._draw_scoreboard(world, highlight, stats)
+        if banner:
+            self._round_banner(banner, view.scoreboard and not round_over)
         self._stats(view)
         if view.debug:
             self._debug(view)
-        self._timeline_bar(view)
+        self._timeline_bar(view, round_clock(world, now))
         if view.progress is not None:
             self._progress(*view.progress)
         if view.status:
@@ -293,9 +310,17 @@ class Renderer:
             surface.blit(self.text(stats.note, DIM, 15), (30, surface.get_height() - 20))
         return surface
 
-    def _kill_feed(self, view: View, world: World) -> None:
+    def _round_banner(self, text: str, beside_scoreboard: bool) -> None:
+        """The round's phase line (game.window.rounds), centred in the arena, or in what the
+        scoreboard leaves free of it."""
+        area = self.arena_rect
+        if beside_scoreboard:
+            area.width -= 320
+        draw_banner(self.screen.subsurface(area), text)
+
+    def _kill_feed(self, view: View, world: World, below: int = 0) -> None:
         kills = view.timeline.recent_kills(view.playhead, 5)
-        y = self.arena_rect.y + 10
+        y = self.arena_rect.y + 10 + below
         for marker in kills:
             age = view.playhead - marker.ts
             if age > KILL_FEED_MS:
@@ -373,7 +398,7 @@ class Renderer:
         for i, surface in enumerate(surfaces):
             self.screen.blit(surface, (rect.x + 8, rect.y + 6 + 16 * i))
 
-    def _timeline_bar(self, view: View) -> None:
+    def _timeline_bar(self, view: View, round_text: str | None = None) -> None:
         screen, bar, track = self.screen, self.bar_rect, self.track_rect()
         timeline = view.timeline
         screen.fill((22, 20, 28), bar)
@@ -402,11 +427,10 @@ class Renderer:
         now = _mmss(view.playhead - start) if len(timeline) else "00:00"
         clock = self.text(f"{now} / {_mmss(span if len(timeline) else 0)}", TEXT, 22)
         screen.blit(clock, (bar.right - clock.get_width() - 14, bar.y + 9))
-        help_text = (
-            "Space pause  +/- speed  Left/Right 5s  N/P marker  K kill-cam  C camera  Z zoom  L live"
-            "  Tab scores  A all-time"
-        )
-        hint = self.text(help_text, DIM, 15)
+        if round_text:  # the round clock (game.window.rounds), under the match clock
+            rounds = self.text(round_text, MARKER_COLORS["round_start"], 18)
+            screen.blit(rounds, (bar.right - rounds.get_width() - 14, bar.bottom - 20))
+        hint = self.text(HELP, DIM, 15)
         screen.blit(hint, (bar.centerx - hint.get_width() // 2, bar.bottom - 17))
 
     def _marker_strip(self, timeline: Timeline, track: pygame.Rect, start: int, end: int) -> pygame.Surface:
@@ -426,16 +450,28 @@ class Renderer:
         pygame.draw.rect(strip, (40, 37, 50), strip.get_rect(), border_radius=4)
         span = max(1, end - start)
         width = track.width
+        # Each round a faint band from its start to its end (or to the live edge).
+        ends = timeline.marker_times["round_end"]
+        for ts in timeline.marker_times["round_start"]:
+            stop = next((e for e in ends if e >= ts), end)
+            left = (ts - start) * width // span
+            band = pygame.Surface(
+                (max(1, (stop - start) * width // span - left), track.height), pygame.SRCALPHA
+            )
+            band.fill(ROUND_BAND)
+            strip.blit(band, (left, 0))
         columns: dict[int, str] = {}
-        for kind in ("join", "leave", "pickup", "kill"):  # the more important overwrite
+        # The more important overwrite: a round's start or end over everything else.
+        for kind in ("join", "leave", "pickup", "kill", "round_end", "round_start"):
             for ts in timeline.marker_times[kind]:
                 columns[(ts - start) * width // span] = kind
         if width in columns:  # a marker exactly at the end goes in the last column
             columns[width - 1] = columns.pop(width)
         for col, kind in columns.items():
-            tall = kind == "kill"
-            top = 1 if tall else 4
-            strip.fill(MARKER_COLORS[kind], (col, top, 2 if tall else 1, track.height - 2 * top))
+            tall = kind in ("kill", "round_start", "round_end")
+            top = 0 if kind.startswith("round") else 1 if tall else 4
+            wide = 3 if kind.startswith("round") else 2 if tall else 1
+            strip.fill(MARKER_COLORS[kind], (min(col, width - wide), top, wide, track.height - 2 * top))
         self._bar_cache = (key, strip)
         return strip
 

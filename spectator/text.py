@@ -30,6 +30,8 @@ from game.core.world import (
     Outcome,
     PickedUp,
     Respawned,
+    RoundEnded,
+    RoundStarted,
     Used,
 )
 from game.kafka import (
@@ -41,6 +43,7 @@ from game.kafka import (
     link_status,
     settings_from_args,
 )
+from game.kafka.identity import IdentityLookup
 
 Lookup = Callable[[int], str]  # player id -> name, as the world knows it now
 E = TypeVar("E", Hit, Killed, PickedUp, Used)
@@ -93,6 +96,7 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
             return 2
         format_record = json_lines if args.jsonl else text_lines
         replica = new_replica(args.match)
+        replica.identities = IdentityLookup(settings)
         start_ts: int | None = None
 
         def lookup(pid: int) -> str:
@@ -109,7 +113,10 @@ def _follow(args: argparse.Namespace, settings: KafkaSettings) -> int:
         while not (stop is not None and replica.offset >= stop):
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            for record in reader.poll(5_000, 0.2):
+            records = reader.poll(5_000, 0.2)
+            if records:
+                replica.saw(records[-1].ts)
+            for record in records:
                 offset, ts = record.offset, record.ts
                 if start_ts is None:
                     start_ts = ts
@@ -255,7 +262,22 @@ def _event_line(event: Event, names: _Names) -> str:
             return f"{name} left"
         case ItemBack(item=item, kind=kind):
             return f"a {kind} is back (item {item})"
+        case RoundStarted() | RoundEnded():
+            return round_line(event)
     return ""
+
+
+def round_line(event: RoundStarted | RoundEnded) -> str:
+    """A round's start or end as the console says it."""
+    match event:
+        case RoundStarted(round_no=number, at=at, ends_at=ends_at):
+            seconds = max(0, ends_at - at) // 1000
+            return f"Round {number} started: {seconds // 60}:{seconds % 60:02d} to play"
+        case RoundEnded(round_no=number, winner_name=""):
+            return f"Round {number} over: nobody was left to win"
+        case RoundEnded(round_no=number, winner_name=winner, standings=standings):
+            points = standings[0].score if standings else 0
+            return f"Round {number} over: {winner} wins ({points} point{'' if points == 1 else 's'})"
 
 
 def json_lines(seen: Seen, lookup: Lookup) -> list[str]:

@@ -15,35 +15,46 @@ from dataclasses import dataclass
 
 from game.core.actions import Action
 from game.core.codec import Skipped, decode
+from game.core.identity import Identities
 from game.core.maps import TileMap
 from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
-from game.core.world import Event, Joined, Killed, Left, PickedUp
+from game.core.world import Event, Joined, Killed, Left, PickedUp, RoundEnded, RoundStarted
 
 SNAPSHOT_EVERY = 2_000  # records between snapshots: a seek folds at most this many
 
-MARKER_KINDS = ("kill", "pickup", "join", "leave")
+MARKER_KINDS = ("kill", "pickup", "join", "leave", "round_start", "round_end")
+ROUND_START = ("round_start",)  # what R and Shift+R jump between
 
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """Something worth jumping to: a kill, a pickup, a join or a leave."""
+    """Something worth jumping to: a kill, a pickup, a join, a leave, a round's start or end.
+
+    A round's markers sit at the record whose fold started or ended it (the reducer fires a
+    round's timer on the first record past its time), so seeking there shows the new round
+    or the intermission with the final table."""
 
     ts: int
     index: int  # the record that caused it (position in the store)
     kind: str  # one of MARKER_KINDS
-    pid: int  # the actor: killer, collector, joiner, leaver
+    pid: int  # the actor: killer, collector, joiner, leaver, a round's winner (0: none)
     other: int = 0  # the victim of a kill
     detail: str = ""  # item kind; the joiner's or leaver's name
-    name: str = ""  # the actor's name then (a player may have left since)
+    name: str = ""  # the actor's name then (a player may have left since); a round's winner
     other_name: str = ""
+    round_no: int = 0  # round markers: the round that started or ended
 
 
 class Timeline:
     """Every record of one match in log order, and a replica folded up to `pos` of them."""
 
     def __init__(
-        self, match: str, maps: dict[str, TileMap] | None = None, base: MatchReplica | None = None
+        self,
+        match: str,
+        maps: dict[str, TileMap] | None = None,
+        base: MatchReplica | None = None,
+        identities: Identities | None = None,
     ) -> None:
         """`base`: the replica the store starts from (a checkpoint's), else an empty world: the
         store then holds only the records after it, so its memory grows with the time watched,
@@ -56,6 +67,8 @@ class Timeline:
         self.stamps = array("q")
         self.actions: list[Action | Skipped] = []
         self.replica = base.copy() if base is not None else new_replica(match, maps)
+        if identities is not None:
+            self.replica.identities = identities  # where proven joins are checked (guarded matches)
         self.base_offset = self.replica.offset  # the last offset folded into the base (-1: none)
         self.base_ts = self.replica.world.clock
         self.pos = 0  # records folded into the replica
@@ -189,6 +202,8 @@ class Timeline:
         ingest = replica.ingest_action
         skipped = replica.skipped
         actions, offsets, stamps = self.actions, self.offsets, self.stamps
+        if i < end:
+            replica.saw(stamps[-1])  # every stored record has been read: one proof lookup for all
         while i < end:
             # Fold in runs that end on snapshot boundaries, so the inner loop stays bare.
             stop = min(end, (i // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY)
@@ -230,6 +245,10 @@ class Timeline:
                     marker = Marker(ts, index, "join", pid, 0, who, who)
                 case Left(pid=pid, name=who):
                     marker = Marker(ts, index, "leave", pid, 0, who, who)
+                case RoundStarted(round_no=number):
+                    marker = Marker(ts, index, "round_start", 0, round_no=number)
+                case RoundEnded(round_no=number, winner=winner, winner_name=who):
+                    marker = Marker(ts, index, "round_end", winner, name=who, round_no=number)
                 case _:
                     continue
             self.markers.append(marker)
@@ -251,6 +270,14 @@ class Timeline:
             if self.markers[i].kind in kinds:
                 return self.markers[i]
         return None
+
+    def next_round(self, ms: float) -> Marker | None:
+        """The first round start strictly after `ms`."""
+        return self.next_marker(ms, ROUND_START)
+
+    def prev_round(self, ms: float) -> Marker | None:
+        """The last round start strictly before `ms`."""
+        return self.prev_marker(ms, ROUND_START)
 
     def recent_kills(self, ms: float, count: int = 5) -> list[Marker]:
         """The last `count` kills at or before `ms`, oldest first (the kill feed)."""

@@ -13,7 +13,13 @@ writes one row per finished match session with its players' results:
 
 A row's key is (match, first_offset), the log offset of the session's first join, so rows
 are written idempotently (upsert) and a restarted sink, reading the topic again from the
-start, writes nothing twice. Default path: `$XDG_DATA_HOME/kafka-arena/history.sqlite3`
+start, writes nothing twice.
+
+Rounds (rules v2) have tables of their own: `match/<M>/round/<n>` becomes a row of `rounds`
+keyed (match, round) with its winner, times and log offsets, and its final table in
+`round_results`, one row per player, by rank. A round's result never changes once written,
+so a replay of the topic writes nothing; a different value under the same key (a match
+topic deleted and made again) replaces the row. Default path: `$XDG_DATA_HOME/kafka-arena/history.sqlite3`
 (`~/.local/share/...` without it). PostgreSQL is not supported: psycopg is not a dependency
 of this project, and SQLite is in the standard library.
 """
@@ -28,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from game.core.records import Record
-from game.stats.standings import Session
-from game.stats.topic import loads, parse_key, session_of
+from game.stats.standings import RoundResult, Session
+from game.stats.topic import loads, parse_key, round_of, session_of
 
 DEFAULT_IDLE_SECONDS = 60.0
 
@@ -60,6 +66,29 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (match, first_offset, player),
     FOREIGN KEY (match, first_offset) REFERENCES matches (match, first_offset)
 );
+CREATE TABLE IF NOT EXISTS rounds (
+    match TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    map TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    ended_ms INTEGER NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    winner TEXT NOT NULL,
+    winner_score INTEGER NOT NULL,
+    PRIMARY KEY (match, round)
+);
+CREATE TABLE IF NOT EXISTS round_results (
+    match TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    player TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    score INTEGER NOT NULL,
+    kills INTEGER NOT NULL,
+    deaths INTEGER NOT NULL,
+    PRIMARY KEY (match, round, rank),
+    FOREIGN KEY (match, round) REFERENCES rounds (match, round)
+);
 """
 
 
@@ -87,6 +116,33 @@ class MatchRecord:
     map_name: str
     ended_by: str  # "left", "timeout" or "idle"
     players: tuple[PlayerResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundLine:
+    player: str
+    rank: int  # 1 = the winner
+    score: int
+    kills: int
+    deaths: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRecord:
+    match: str
+    round_no: int
+    map_name: str
+    started_ms: int  # match time (broker ms) the round started
+    ended_ms: int
+    start_offset: int  # the records that started and ended it: replay between them
+    end_offset: int
+    winner: str  # "" when nobody was left at the end
+    winner_score: int
+    players: tuple[RoundLine, ...]  # by rank
+
+    @property
+    def duration_ms(self) -> int:
+        return self.ended_ms - self.started_ms if self.started_ms else 0
 
 
 def default_db_path() -> Path:
@@ -161,6 +217,70 @@ def write_session(conn: sqlite3.Connection, session: Session, ended_by: str | No
     return True
 
 
+def write_round(conn: sqlite3.Connection, result: RoundResult) -> bool:
+    """Write one finished round; True when a row was added (or replaced by a different result)."""
+    row = (
+        result.match,
+        result.round_no,
+        result.map_name,
+        result.started_at,
+        result.ended_at,
+        result.start_offset,
+        result.end_offset,
+        result.winner,
+        result.winner_score,
+    )
+    lines = [
+        (result.match, result.round_no, s.name, rank, s.score, s.kills, s.deaths)
+        for rank, s in enumerate(result.standings, start=1)
+    ]
+    key = (result.match, result.round_no)
+    with conn:  # one transaction: the round and its table together
+        was = conn.execute("SELECT * FROM rounds WHERE match = ? AND round = ?", key).fetchone()
+        if was is not None:
+            old_lines = conn.execute(
+                "SELECT * FROM round_results WHERE match = ? AND round = ? ORDER BY rank", key
+            ).fetchall()
+            if tuple(was) == row and old_lines == lines:
+                return False
+            conn.execute("DELETE FROM round_results WHERE match = ? AND round = ?", key)
+            conn.execute("DELETE FROM rounds WHERE match = ? AND round = ?", key)
+        conn.execute("INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        conn.executemany("INSERT INTO round_results VALUES (?, ?, ?, ?, ?, ?, ?)", lines)
+    return True
+
+
+def list_rounds(db: Path | str | sqlite3.Connection, match: str | None = None) -> list[RoundRecord]:
+    """The finished rounds of one match (or of every match), by match and round number."""
+    conn = db if isinstance(db, sqlite3.Connection) else open_db(db)
+    try:
+        lines: dict[tuple[str, int], list[RoundLine]] = {}
+        for name, number, player, rank, score, kills, deaths in conn.execute(
+            "SELECT * FROM round_results WHERE ?1 IS NULL OR match = ?1 ORDER BY match, round, rank", (match,)
+        ):
+            lines.setdefault((name, number), []).append(RoundLine(player, rank, score, kills, deaths))
+        return [
+            RoundRecord(
+                name,
+                number,
+                map_name,
+                started,
+                ended,
+                first,
+                last,
+                winner,
+                score,
+                tuple(lines.get((name, number), ())),
+            )
+            for name, number, map_name, started, ended, first, last, winner, score in conn.execute(
+                "SELECT * FROM rounds WHERE ?1 IS NULL OR match = ?1 ORDER BY match, round", (match,)
+            )
+        ]
+    finally:
+        if conn is not db:
+            conn.close()
+
+
 def list_history(db: Path | str | sqlite3.Connection) -> list[MatchRecord]:
     """Every match written so far, oldest first, with its players by rank."""
     conn = db if isinstance(db, sqlite3.Connection) else open_db(db)
@@ -200,12 +320,13 @@ class HistorySink:
         self.idle_ms = idle_ms
         self.open: dict[str, Session] = {}  # the open session of each match, by match
         self.written = 0
+        self.rounds_written = 0
 
     def feed(self, record: Record) -> None:
         if record.key is None or record.value is None:
             return
         parsed = parse_key(record.key)
-        if parsed is None or parsed.kind not in ("session", "match"):
+        if parsed is None or parsed.kind not in ("session", "match", "round"):
             return
         try:
             value = loads(record.value)
@@ -218,6 +339,12 @@ class HistorySink:
                 print(f"history: skipped {record.key!r} at {record.offset}: not a session", file=sys.stderr)
             elif write_session(self.conn, session):
                 self.written += 1
+        elif parsed.kind == "round":
+            result = round_of(value)
+            if result is None:
+                print(f"history: skipped {record.key!r} at {record.offset}: not a round", file=sys.stderr)
+            elif write_round(self.conn, result):
+                self.rounds_written += 1
         elif isinstance(value, dict) and (open_session := session_of(value.get("session"))) is not None:
             self.open[parsed.match] = open_session
         else:

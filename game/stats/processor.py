@@ -11,6 +11,7 @@ key being the truth:
     match/<M>                 the match: records, applied/rejected/skipped, present players,
                               and the open session (first offset, standings so far)
     match/<M>/session/<first> a finished session (last player left, or all timed out)
+    match/<M>/round/<n>       a finished round (rules v2): the reducer's winner and final table
     alltime/player/<name>     the sum of that player's `match/*/player/<name>` values
 
 Standings are kills, deaths, score, pickups, coins, damage dealt and rejected actions by
@@ -79,6 +80,7 @@ from game.kafka import (
 )
 from game.kafka.checkpoints import ensure_checkpoint_topic
 from game.kafka.closing import Closing
+from game.kafka.identity import IdentityLookup
 from game.shutdown import StopFlag
 from game.stats.standings import DEFAULT_FLAG_THRESHOLD, MatchStats, Standing
 from game.stats.topic import (
@@ -94,6 +96,8 @@ from game.stats.topic import (
     partition_for,
     player_key,
     player_value,
+    round_key,
+    round_value,
     session_key,
     session_value,
     standing_of,
@@ -147,6 +151,7 @@ class StatsProcessor(Closing):
         self.flag_threshold = flag_threshold
         self.partitions = ensure_compacted_topic(settings, stats_topic)
         self.maps = all_maps()
+        self.identities = IdentityLookup(settings)  # checks the proven joins of every match it folds
         self.matches: dict[str, _MatchState] = {}  # by topic
         self.alltime: dict[int, _AllTimeState] = {}  # by stats partition
         self.transactions = 0
@@ -169,8 +174,10 @@ class StatsProcessor(Closing):
                 self.alltime[partition] = _AllTimeState(offset)
             else:
                 match = match_of(topic) or topic
+                replica = new_replica(match, self.maps)
+                replica.identities = self.identities
                 self.matches[topic] = _MatchState(
-                    new_replica(match, self.maps), MatchStats(match, self.flag_threshold), offset, offset - 1
+                    replica, MatchStats(match, self.flag_threshold), offset, offset - 1
                 )
         return {tp: 0 for tp in committed}
 
@@ -187,6 +194,7 @@ class StatsProcessor(Closing):
         records = self.client.poll(5_000, timeout)
         if not records:
             return 0
+        self.identities.saw(max(record.ts for record in records))  # one proof lookup per batch
         last: dict[tuple[str, int], int] = {}
         for record in records:
             if record.topic == self.stats_topic:
@@ -298,6 +306,17 @@ class StatsProcessor(Closing):
                     home,
                     session_key(match, session.first_offset).encode(),
                     dumps(session_value(session)),
+                )
+            )
+        # A round's result is final when its RoundEnded is folded: written once, in the
+        # transaction of the record that ended it (again, identically, after a rebuild).
+        for result in stats.drain_rounds():
+            outputs.append(
+                Output(
+                    self.stats_topic,
+                    home,
+                    round_key(match, result.round_no).encode(),
+                    dumps(round_value(result)),
                 )
             )
         outputs.append(

@@ -1,4 +1,4 @@
-"""Standings folded from a match's log: per player, per session, and cheat flags. Pure."""
+"""Standings folded from a match's log: per player, per session, per round, and cheat flags. Pure."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from game.core.actions import Action, Join
 from game.core.ranking import ranked_by_name
 from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
-from game.core.world import Hit, Joined, Killed, Left, Outcome, PickedUp
+from game.core.world import Hit, Joined, Killed, Left, Outcome, PickedUp, RoundEnded, RoundStarted
+from game.core.world import Standing as RoundStanding  # one line of a round's final table
 
 # Rejections a fair client practically never gets (its prediction runs the same rules), so
 # many of them point at a modified client or a replayed/forged stream.
@@ -107,6 +108,33 @@ class Flag:
     offsets: tuple[int, ...]  # the first EVIDENCE_CAP rejected records' log offsets
 
 
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    """A finished round (rules v2): its winner and final table as the reducer decided them.
+
+    The table is the reducer's own (`RoundEnded.standings`: the players present when the
+    round ended, best first), so every reader names the same winner. Times are match time
+    (broker ms); the offsets are those of the records whose fold started and ended the round
+    (a timer fires on the first record past its time), so `--from-offset start_offset
+    --to-offset end_offset` replays the round.
+    """
+
+    match: str
+    map_name: str
+    round_no: int
+    started_at: int  # the scheduled start (RoundStarted.at); 0 if the fold did not see it
+    ended_at: int  # the scheduled end (RoundEnded.at)
+    start_offset: int  # -1 if the fold did not see the start
+    end_offset: int
+    winner: str  # "" when nobody was present at the end
+    winner_pid: int  # 0 likewise
+    standings: tuple[RoundStanding, ...]  # best first (the reducer's ranking)
+
+    @property
+    def winner_score(self) -> int:
+        return self.standings[0].score if self.standings else 0
+
+
 @dataclass(slots=True)
 class _OpenSession:
     first_offset: int
@@ -141,6 +169,8 @@ class MatchStats:
         self.finished: list[Session] = []  # sessions finished since the last `drain`
         self.changed: set[str] = set()  # names whose standings changed since the last `drain`
         self.flag_changed: set[str] = set()
+        self.round_started: tuple[int, int, int] | None = None  # (round, at, offset) of the open round
+        self.rounds: list[RoundResult] = []  # rounds finished since the last `drain_rounds`
 
     def record(self, offset: int, ts: int, action: Action | None, outcome: Outcome | None) -> None:
         """Fold one log record (action and outcome are None for a skipped record)."""
@@ -166,6 +196,10 @@ class MatchStats:
                     self._joined(offset, ts, event, action.map_name if isinstance(action, Join) else "")
                 case Left():
                     self._left(offset, ts, event)
+                case RoundStarted(round_no=round_no, at=at):
+                    self.round_started = (round_no, at, offset)
+                case RoundEnded():
+                    self._round_ended(offset, event)
         self._touch(offset, ts)
 
     def _touch(self, offset: int, ts: int) -> None:
@@ -206,6 +240,26 @@ class MatchStats:
             )
         )
         self.session = None
+
+    def _round_ended(self, offset: int, event: RoundEnded) -> None:
+        started_at, start_offset = 0, -1
+        if self.round_started is not None and self.round_started[0] == event.round_no:
+            _, started_at, start_offset = self.round_started
+        self.round_started = None
+        self.rounds.append(
+            RoundResult(
+                self.match,
+                self.map_name,
+                event.round_no,
+                started_at,
+                event.at,
+                start_offset,
+                offset,
+                event.winner_name,
+                event.winner,
+                event.standings,
+            )
+        )
 
     def _add(self, pid: int, attr: str, n: int) -> None:
         name = self.names[pid]
@@ -265,6 +319,11 @@ class MatchStats:
         """What changed since the last drain: standings, flags, finished sessions."""
         drained = self.changed, self.flag_changed, self.finished
         self.changed, self.flag_changed, self.finished = set(), set(), []
+        return drained
+
+    def drain_rounds(self) -> list[RoundResult]:
+        """The rounds finished since the last call, in order."""
+        drained, self.rounds = self.rounds, []
         return drained
 
 

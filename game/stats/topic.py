@@ -5,7 +5,8 @@ Keys (UTF-8; match names hold no '/', player names may):
     match/<M>/player/<name>    a player's standings in match M (all sessions of the topic)
     match/<M>/flag/<name>      a player over the suspicious-rejection threshold, with evidence
     match/<M>/session/<first>  a finished session (first = the offset of its first join)
-    match/<M>                  the match: counts, present players and the open session
+    match/<M>/round/<n>        a finished round (rules v2): winner, times, offsets, final table
+    match/<M>                  the match: counts, present players, the open session, the round
     alltime/player/<name>      the sum of that player's `match/*/player/<name>` values
 
 Values are compact JSON objects. Writers (the processor) use the `*_value` builders and
@@ -23,15 +24,17 @@ from typing import Any, Literal
 
 from game.core.ranking import ranked_by_name
 from game.core.replica import MatchReplica
-from game.stats.standings import Flag, MatchStats, Session, Standing, total
+from game.core.world import Standing as RoundStanding
+from game.stats.standings import Flag, MatchStats, RoundResult, Session, Standing, total
 
-KeyKind = Literal["player", "flag", "session", "match", "alltime"]
+KeyKind = Literal["player", "flag", "session", "round", "match", "alltime"]
 
 
 @dataclass(frozen=True, slots=True)
 class StatsKey:
-    """A parsed key: `match` is "" for alltime keys, `name` is "" for match keys, and for
-    session keys `name` is the session's first offset as written."""
+    """A parsed key: `match` is "" for alltime keys, `name` is "" for match keys, for
+    session keys `name` is the session's first offset as written, and for round keys the
+    round's number."""
 
     kind: KeyKind
     match: str = ""
@@ -52,6 +55,10 @@ def match_key(match: str) -> str:
 
 def session_key(match: str, first_offset: int) -> str:
     return f"match/{match}/session/{first_offset}"
+
+
+def round_key(match: str, round_no: int) -> str:
+    return f"match/{match}/round/{round_no}"
 
 
 def alltime_key(name: str) -> str:
@@ -77,6 +84,8 @@ def parse_key(key: str | bytes) -> StatsKey | None:
                 return StatsKey("flag", parts[1], parts[3])
             case "session":
                 return StatsKey("session", parts[1], parts[3])
+            case "round":
+                return StatsKey("round", parts[1], parts[3])
     return None
 
 
@@ -140,9 +149,42 @@ def session_value(session: Session) -> dict[str, Any]:
     }
 
 
+def round_value(result: RoundResult) -> dict[str, Any]:
+    return {
+        "match": result.match,
+        "map": result.map_name,
+        "round": result.round_no,
+        "started_at": result.started_at,
+        "ended_at": result.ended_at,
+        "start_offset": result.start_offset,
+        "end_offset": result.end_offset,
+        "winner": result.winner,
+        "winner_pid": result.winner_pid,
+        # A list, not an object: the table keeps the reducer's order, best first.
+        "standings": [
+            {"player": s.name, "pid": s.pid, "score": s.score, "kills": s.kills, "deaths": s.deaths}
+            for s in result.standings
+        ],
+    }
+
+
+def _round_fields(replica: MatchReplica) -> dict[str, Any]:
+    """The round being played, in a match of rules with rounds (else nothing)."""
+    world = replica.world
+    if not world.round_ms:
+        return {}
+    last = world.last_round
+    return {
+        "round": world.round_no,
+        "round_ms": world.round_ms,
+        "phase": world.phase,
+        "last_round": None if last is None else {"round": last.round_no, "winner": last.winner_name},
+    }
+
+
 def match_value(replica: MatchReplica, stats: MatchStats) -> dict[str, Any]:
     session = stats.open_session()
-    return {
+    return _round_fields(replica) | {
         "match": stats.match,
         "map": stats.map_name,
         "offset": replica.offset,
@@ -215,6 +257,66 @@ def session_of(value: object) -> Session | None:
         )
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
+
+
+def round_of(value: object) -> RoundResult | None:
+    """A round value; None if it is not one. Malformed lines of its table are skipped."""
+    if not isinstance(value, Mapping):
+        return None
+    lines = value.get("standings")
+    try:
+        return RoundResult(
+            str(value["match"]),
+            str(value.get("map", "")),
+            _number(value["round"]),
+            _number(value.get("started_at", 0)),
+            _number(value["ended_at"]),
+            _number(value.get("start_offset", -1)),
+            _number(value["end_offset"]),
+            str(value.get("winner", "")),
+            _number(value.get("winner_pid", 0)),
+            tuple(
+                line
+                for found in (lines if isinstance(lines, list) else ())
+                if (line := _round_line(found)) is not None
+            ),
+        )
+    except (KeyError, TypeError):
+        return None
+
+
+def _round_line(found: object) -> RoundStanding | None:
+    if not isinstance(found, Mapping) or "player" not in found:
+        return None
+    try:
+        return RoundStanding(
+            _number(found.get("pid", 0)),
+            str(found["player"]),
+            _number(found.get("score", 0)),
+            _number(found.get("kills", 0)),
+            _number(found.get("deaths", 0)),
+        )
+    except TypeError:
+        return None
+
+
+def _number(found: object) -> int:
+    """An integer figure of a value; TypeError for anything else (a float, a string, a bool)."""
+    if isinstance(found, int) and not isinstance(found, bool):
+        return found
+    raise TypeError(f"not an integer: {found!r}")
+
+
+def match_rounds(values: Mapping[str, Any], match: str) -> list[RoundResult]:
+    """The finished rounds of one match, from the topic's latest values, by round number."""
+    found = []
+    for key, value in values.items():
+        parsed = parse_key(key)
+        if parsed is not None and parsed.kind == "round" and parsed.match == match:
+            result = round_of(value)
+            if result is not None:
+                found.append(result)
+    return sorted(found, key=lambda r: r.round_no)
 
 
 def match_standings(values: Mapping[str, Any], match: str) -> dict[str, Standing]:

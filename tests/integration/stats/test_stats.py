@@ -29,6 +29,8 @@ from game.stats.topic import (
     match_value,
     player_key,
     player_value,
+    round_key,
+    round_value,
     session_key,
     session_of,
     session_value,
@@ -93,6 +95,8 @@ def expected_stats(bootstrap: str, matches: list[str]) -> dict[str, Any]:
                 expected[flag_key(match, name)] = flag_value(flag)
         for session in stats.drain()[2]:
             expected[session_key(match, session.first_offset)] = session_value(session)
+        for result in stats.drain_rounds():
+            expected[round_key(match, result.round_no)] = round_value(result)
         expected[match_key(match)] = match_value(replica, stats)
     for name, matches_of in per_player.items():
         expected[alltime_key(name)] = alltime_value(name, matches_of)
