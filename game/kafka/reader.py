@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import zlib
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -15,23 +17,49 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
+from confluent_kafka.admin import AdminClient
 
 from game.core.records import Record
 from game.kafka.closing import Closing
 from game.kafka.link import LinkStatus, TopicMissing, link_status
-from game.kafka.settings import KafkaSettings, KafkaUnavailable, reader_config
+from game.kafka.settings import KafkaSettings, KafkaUnavailable, private_group, reader_config
 from game.kafka.topics import topic_for
+
+# librdkafka statistics, when a reader is asked for them (the fan-out benchmark counts fetches).
+STATS_INTERVAL_MS = 1_000
+# How long a reader waits for the cluster's racks before reading from the leader alone.
+RACK_LOOKUP_TIMEOUT_S = 1.0
 
 
 class MatchReader(Closing):
     """Reads one match's partition from a chosen offset; never commits, never joins a group.
 
+    On a cluster whose brokers have racks (KIP-392), the reader names one of those racks as
+    its own (`client.rack`, see `rack_for`), so the readers of a match spread over its
+    replicas instead of all fetching from the leader. `on_stats` receives librdkafka's
+    statistics (JSON) every STATS_INTERVAL_MS, served by `poll`.
+
     A context manager: `with MatchReader(settings, match) as reader:` closes it on the way out.
     """
 
-    def __init__(self, settings: KafkaSettings, match: str, start: int | str = "beginning") -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        match: str,
+        start: int | str = "beginning",
+        *,
+        on_stats: Callable[[str], None] | None = None,
+    ) -> None:
         self.topic = topic_for(match)
-        self._consumer = Consumer(reader_config(settings, error_cb=ignore_error))
+        group = private_group()
+        extra: dict[str, Any] = {"group.id": group, "error_cb": ignore_error}
+        rack = rack_for(settings, group)
+        if rack is not None:
+            extra["client.rack"] = rack
+        if on_stats is not None:
+            extra.update({"stats_cb": on_stats, "statistics.interval.ms": STATS_INTERVAL_MS})
+        self.rack = rack
+        self._consumer = Consumer(reader_config(settings, **extra))
         self._consumer.assign([TopicPartition(self.topic, 0, _offset(start))])
 
     def poll(self, max_records: int = 2_000, timeout: float = 0.0) -> list[Record]:
@@ -98,6 +126,51 @@ class MatchReader(Closing):
 
     def close(self) -> None:
         self._consumer.close()
+
+
+# Racks by (bootstrap, overrides): one lookup per cluster and process, whatever its readers.
+_racks: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
+_racks_lock = threading.Lock()
+
+
+def rack_for(settings: KafkaSettings, group: str) -> str | None:
+    """The rack this reader says it is in (`client.rack`), or None to read from the leader.
+
+    Fetching from followers (KIP-392) needs brokers with `broker.rack` and the
+    RackAwareReplicaSelector (the local and compose clusters have both), and a client.rack per
+    reader: the broker then sends a reader to the replica in its rack. The machines here have
+    no real racks, so each reader picks one of the cluster's racks from its private group id
+    (random per reader): a match's readers spread evenly over its replicas, and the leader
+    serves a third of them on three brokers. A `-X client.rack=...` of the user wins.
+
+    Only a bootstrap list of several brokers is asked (one admin round trip per process, kept):
+    a single broker has no followers to read from, and its readers pay nothing. A cluster that
+    does not answer within RACK_LOOKUP_TIMEOUT_S, or has no racks, gives None: the leader.
+    """
+    if any(key == "client.rack" for key, _ in settings.overrides) or "," not in settings.bootstrap:
+        return None
+    racks = cluster_racks(settings)
+    if not racks:
+        return None
+    return racks[zlib.crc32(group.encode()) % len(racks)]
+
+
+def cluster_racks(settings: KafkaSettings) -> tuple[str, ...]:
+    """The distinct racks of the cluster's brokers, sorted (empty: none, or no answer)."""
+    key = (settings.bootstrap, settings.overrides)
+    with _racks_lock:
+        if key in _racks:
+            return _racks[key]
+        try:
+            admin = AdminClient(settings.quiet().client_config())
+            cluster = admin.describe_cluster(request_timeout=RACK_LOOKUP_TIMEOUT_S).result(
+                timeout=RACK_LOOKUP_TIMEOUT_S + 0.5
+            )
+        except (KafkaException, TimeoutError, ValueError):
+            return ()  # not kept: the next reader asks again
+        racks = tuple(sorted({node.rack for node in cluster.nodes if node.rack}))
+        _racks[key] = racks
+        return racks
 
 
 def ignore_error(error: KafkaError) -> None:

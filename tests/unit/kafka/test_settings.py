@@ -273,3 +273,18 @@ def test_a_bad_x_is_one_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_unreachable_message_names_the_bootstrap_and_the_way_out() -> None:
     message = KafkaSettings("far:9092").unreachable()
     assert "far:9092" in message and "--bootstrap" in message
+
+
+# --- the readers' fetches ---
+
+
+def test_readers_fetch_at_most_once_per_fetch_wait_however_busy_the_match() -> None:
+    from game.kafka.settings import reader_config
+
+    config = reader_config(KafkaSettings("127.0.0.1:9092"))
+    # A minimum no frame's records reach: the broker holds each fetch for its wait, so a
+    # reader costs it at most 1000 / wait fetches a second, and the wait is under a frame.
+    assert config["fetch.min.bytes"] >= 1 << 20
+    assert 0 < config["fetch.wait.max.ms"] < 1000 / 60
+    overridden = reader_config(KafkaSettings("127.0.0.1:9092", (("fetch.wait.max.ms", "100"),)))
+    assert overridden["fetch.wait.max.ms"] == "100"  # -X still wins

@@ -1,0 +1,47 @@
+"""Which rack a reader names (KIP-392 fetching from followers), without a broker."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from game.kafka import reader
+from game.kafka.reader import rack_for
+from game.kafka.settings import KafkaSettings, private_group
+
+CLUSTER = KafkaSettings("127.0.0.1:1,127.0.0.1:2,127.0.0.1:3")
+
+
+@pytest.fixture(autouse=True)
+def no_kept_racks() -> Iterator[None]:
+    reader._racks.clear()  # noqa: SLF001
+    yield
+    reader._racks.clear()  # noqa: SLF001
+
+
+def test_a_single_broker_is_never_asked() -> None:
+    # Nothing listens on port 1: asking would fail after the lookup's timeout; it is not asked.
+    assert rack_for(KafkaSettings("127.0.0.1:1"), private_group()) is None
+    assert not reader._racks  # noqa: SLF001
+
+
+def test_the_users_client_rack_wins() -> None:
+    settings = KafkaSettings(CLUSTER.bootstrap, (("client.rack", "mine"),))
+    assert rack_for(settings, private_group()) is None  # the -X value reaches the config as is
+
+
+def test_readers_spread_evenly_and_deterministically_over_the_racks() -> None:
+    reader._racks[(CLUSTER.bootstrap, ())] = ("rack-1", "rack-2", "rack-3")  # noqa: SLF001
+    groups = [private_group() for _ in range(3_000)]
+    picks = [rack_for(CLUSTER, g) for g in groups]
+    assert picks == [rack_for(CLUSTER, g) for g in groups]
+    counts = Counter(picks)
+    assert set(counts) == {"rack-1", "rack-2", "rack-3"}
+    assert min(counts.values()) > 800
+
+
+def test_a_cluster_without_racks_reads_from_the_leader() -> None:
+    reader._racks[(CLUSTER.bootstrap, ())] = ()  # noqa: SLF001
+    assert rack_for(CLUSTER, private_group()) is None
