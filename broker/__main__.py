@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+
 from broker.accounts import AccountHost, Accounts
 from broker.cluster import CLUSTER_BASE_PORT, LocalCluster
 from broker.lan import LAN_PORT, LanBroker, shown_path
@@ -174,6 +176,13 @@ def user_main(argv: list[str]) -> int:
     except BrokerError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+    except (KafkaException, TimeoutError) as err:  # the broker went away or stalled mid-way
+        reason = err.args[0].str() if isinstance(err, KafkaException) else "no answer in time"
+        print(
+            f"error: {host.what} did not answer its admin ({reason}): is it running? try again",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from game.agent.autopilot import AutopilotError, parse_script
+from game.agent.player import round_length_problem
 from game.core.constants import DEFAULT_ROUND_S, MAX_NAME_CHARS, MAX_ROUND_S, MIN_ROUND_S
 from game.core.maps import DEFAULT_MAP, available_maps
 from game.kafka import MATCH_NAME, KafkaSettings, add_kafka_arguments, settings_from_args
@@ -71,6 +72,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.match = "main"
     if not 1 <= len(args.name) <= MAX_NAME_CHARS or not args.name.isprintable():
         parser.error(f"--name must be 1 to {MAX_NAME_CHARS} printable characters")
+    if (problem := round_length_problem(args.round_seconds)) is not None:
+        parser.error(f"--round-seconds: {problem}")
     if not MATCH_NAME.match(args.match):
         parser.error("--match must be 1-64 letters, digits, '-' or '_'")
     if args.autopilot:

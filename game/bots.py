@@ -14,7 +14,7 @@ import sys
 import time
 
 from game.agent.navigate import Steering
-from game.agent.player import IDLE, Intent, PlayerAgent, facing_of, random_pid
+from game.agent.player import IDLE, Intent, PlayerAgent, facing_of, random_pid, round_length_problem
 from game.core.constants import (
     ATTACK_RANGE_UNITS,
     DEFAULT_ROUND_S,
@@ -150,6 +150,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.count < 1 or args.rate <= 0:
         parser.error("--count must be at least 1 and --rate positive")
+    if (problem := round_length_problem(args.round_seconds)) is not None:
+        parser.error(f"--round-seconds: {problem}")
     return args
 
 

@@ -155,6 +155,7 @@ def fold_standings(timeline: Timeline) -> dict[str, Standing]:
     """The standings of the records the timeline folded so far, by player name: the spectator's
     own fold through the same `MatchStats` the stats processor uses (for checking it)."""
     replica = new_replica(timeline.match)
+    replica.identities = timeline.replica.identities  # a guarded match's joins are checked alike
     stats = MatchStats(timeline.match)
     offsets, stamps, actions = timeline.offsets, timeline.stamps, timeline.actions
     for i in range(timeline.pos):

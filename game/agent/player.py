@@ -19,8 +19,11 @@ from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, U
 from game.core.auth import HashChain
 from game.core.constants import (
     ATTACK_COOLDOWN_MS,
+    DEFAULT_ROUND_S,
     HEARTBEAT_MS,
     MAX_HEALTH_HP,
+    MAX_ROUND_S,
+    MIN_ROUND_S,
     MOVE_SPEED_PX_S,
     PICKUP_RANGE_UNITS,
     UNITS_PER_PX,
@@ -53,6 +56,13 @@ class Intent:
 IDLE = Intent()
 
 
+def round_length_problem(round_s: int) -> str | None:
+    """Why a round length asked for a new match is not one (None: it is; 0 takes the default)."""
+    if round_s == 0 or MIN_ROUND_S <= round_s <= MAX_ROUND_S:
+        return None
+    return f"a round lasts {MIN_ROUND_S} to {MAX_ROUND_S} s (or 0 for the default, {DEFAULT_ROUND_S} s)"
+
+
 def random_pid(rng: random.Random | None = None) -> int:
     return (rng or random.SystemRandom()).randint(1, 2**32 - 1)
 
@@ -83,6 +93,7 @@ class PlayerAgent:
         # Signs every action so no one else can act as this player (None: unsigned).
         self.chain = HashChain(chain_length) if chain_length else None
         self._join_seq = 0
+        self._spent_at_join = 0  # tokens the join itself spent (1 for a proven join)
         self.sent_at: dict[int, float] = {}  # seq -> local send time, for the round trip
         self.rtt_ms: float | None = None
         self.joined = False
@@ -164,8 +175,14 @@ class PlayerAgent:
             return self.seq, int(now), b""
         if not self._join_seq:
             self._join_seq = self.seq
+            if self.proof_at >= 0:
+                # A proven join spends the chain's first token (the proof named the tip), so
+                # only this chain's holder can write a join the proof admits.
+                self._spent_at_join = 1
+                return self.seq, int(now), self.chain.token(1)
+            self._spent_at_join = 0
             return self.seq, int(now), self.chain.tip
-        return self.seq, int(now), self.chain.token(self.seq - self._join_seq)
+        return self.seq, int(now), self.chain.token(self.seq - self._join_seq + self._spent_at_join)
 
     # --- actions ---
 
@@ -175,7 +192,7 @@ class PlayerAgent:
         return (
             self.chain is not None
             and self._join_seq > 0
-            and self.seq - self._join_seq >= self.chain.length - 2
+            and self.seq - self._join_seq + self._spent_at_join >= self.chain.length - 2
         )
 
     def renew(self) -> list[Action]:

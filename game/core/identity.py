@@ -2,7 +2,10 @@
 
 On a server with logins each player has an identity log (a Kafka topic only its own login may
 write; the ACL is Kafka's word). To join, a client first appends a *proof* to its identity log,
-`proof_value(match, pid, tip)`, then writes its join naming that record's offset (`proof_at`).
+`proof_value(match, pid, tip)` with the tip of its hash chain (game/core/auth.py), then writes
+its join naming that record's offset (`proof_at`) and carrying, instead of the tip, the chain's
+first token, whose hash is the tip: every login may read every proof, but only the chain's
+holder can write a join that a proof admits.
 A reader accepts the join as that login's (the join's name must be the login) only when the
 identity log holds exactly that proof at that offset, appended more than PROOF_LEAD_MS before
 the join (broker time). The time rule makes the answer the same for every reader, live or

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from game.core.actions import Action, Join
+from game.core.auth import TOKEN_BYTES, chain_hash
 from game.core.codec import Skipped, decode
 from game.core.identity import Identities, proof_value
 from game.core.maps import TileMap, available_maps, load_map
@@ -95,11 +96,13 @@ class MatchReplica:
             self.identities.saw(ts)
 
     def _proven(self, join: Join, ts: int) -> bool:
-        if self.identities is None or join.name in self.world.names:
+        if self.identities is None or join.name in self.world.names or len(join.auth) != TOKEN_BYTES:
             return False  # taken names are refused whatever the proof says: no lookup
-        return self.identities.proven(
-            join.name, join.proof_at, ts, proof_value(self.match, join.pid, join.auth)
-        )
+        # The proof names the chain's tip; the join carries the token before it, which only
+        # the chain's holder knows: a copied proof admits nobody else.
+        value = proof_value(self.match, join.pid, chain_hash(join.auth))
+        # At the reducer's clock (a record that claims an earlier time is judged at the clock).
+        return self.identities.proven(join.name, join.proof_at, max(ts, self.world.clock), value)
 
     def hash(self) -> str:
         return world_hash(self.world)

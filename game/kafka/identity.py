@@ -58,6 +58,7 @@ class IdentityLookup(Closing):
         self._clients = threading.Lock()  # `warm` may make them on another thread
         self._records: dict[tuple[str, int], ProofRecord | None] = {}
         self._ends: dict[str, int] = {}  # login -> end offset of its identity topic
+        self._read_to: dict[str, int] = {}  # login -> the first offset not cached yet
         self._asked_after = -1  # the broker time up to which _ends answers for every join
         self.seen_ts = 0
         self.lookups = 0  # requests made (directory refreshes and record fetches)
@@ -132,23 +133,37 @@ class IdentityLookup(Closing):
         """The record at `at` (None: gone, e.g. deleted by hand); False if Kafka never answered."""
         began = time.monotonic()
         try:
-            return self._read_record(name, at)
+            if not self._read_topic(name, self._ends[name]):
+                return False
+            return self._records.get((name, at))
         finally:
             self.lookup_s += time.monotonic() - began
 
-    def _read_record(self, name: str, at: int) -> ProofRecord | None | bool:
+    def _read_topic(self, name: str, end: int) -> bool:
+        """Cache every record of `name`'s identity topic below `end` not read yet, in one go:
+        a flood naming many offsets of one topic costs one read, not one each."""
+        start = self._read_to.get(name, 0)
+        if start >= end:
+            return True
         self.lookups += 1
         consumer = self._record_client()
-        consumer.assign([TopicPartition(identity_topic(name), 0, at)])
+        consumer.assign([TopicPartition(identity_topic(name), 0, start)])
         deadline = time.monotonic() + LOOKUP_PATIENCE_S
         try:
             while time.monotonic() < deadline:
-                message = consumer.poll(0.5)
-                if message is None or message.error() is not None:
-                    continue
-                if message.offset() != at:
-                    return None  # it is gone: the proof is gone for every reader
-                return ProofRecord(message.timestamp()[1], message.value() or b"")
+                for message in consumer.consume(10_000, 0.2):
+                    offset = message.offset()
+                    if message.error() is not None or offset is None:
+                        continue
+                    for gone in range(self._read_to.get(name, 0), min(offset, end)):
+                        self._records[(name, gone)] = None  # deleted: it proves nothing for anyone
+                    if offset < end:
+                        self._records[(name, offset)] = ProofRecord(
+                            message.timestamp()[1], message.value() or b""
+                        )
+                    self._read_to[name] = offset + 1
+                if self._read_to.get(name, 0) >= end:
+                    return True
         finally:
             consumer.unassign()
         self.undecided += 1
@@ -163,7 +178,8 @@ class IdentityLookup(Closing):
     def _record_client(self) -> Consumer:
         with self._clients:
             if self._consumer is None:
-                self._consumer = Consumer(reader_config(self.settings))
+                # A proof is read once, when a join names it: answer as soon as there is data.
+                self._consumer = Consumer(reader_config(self.settings, **{"fetch.min.bytes": 1}))
             return self._consumer
 
     def warm(self) -> IdentityLookup:

@@ -170,7 +170,12 @@ class ActionProducer(Closing):
         def answered(error: KafkaError | None, message: Message) -> None:
             answers.append(message if error is None else error)
 
-        self._producer.produce(topic, value, on_delivery=answered)
+        try:
+            self._producer.produce(topic, value, on_delivery=answered)
+        except BufferError:
+            return KafkaError(KafkaError._QUEUE_FULL)  # noqa: SLF001
+        except KafkaException as exc:
+            return cast(KafkaError, exc.args[0])
         deadline = time.monotonic() + timeout
         while not answers and time.monotonic() < deadline:
             self._producer.poll(0.01)

@@ -194,7 +194,9 @@ class StatsProcessor(Closing):
         records = self.client.poll(5_000, timeout)
         if not records:
             return 0
-        self.identities.saw(max(record.ts for record in records))  # one proof lookup per batch
+        # One proof lookup per batch. Broker time of match records only: the stats topic's
+        # timestamps are the processors' own clocks.
+        self.identities.saw(max((r.ts for r in records if r.topic != self.stats_topic), default=0))
         last: dict[tuple[str, int], int] = {}
         for record in records:
             if record.topic == self.stats_topic:

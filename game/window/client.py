@@ -143,7 +143,7 @@ class PlayerClient:
 
     def _connect(self) -> None:
         settings = self.options.settings
-        reader = producer = None
+        reader = producer = lookup = None
         try:
             topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
             producer = ActionProducer(settings)
@@ -166,6 +166,8 @@ class PlayerClient:
                 reader.close()  # the next attempt opens its own: leak nothing
             if producer is not None:
                 producer.close()
+            if lookup is not None:
+                lookup.close()
             self.status = f"{exc} (retrying)"
             self.next_connect = time.monotonic() + RECONNECT_EVERY_S
             return
@@ -483,6 +485,8 @@ class PlayerClient:
             self.producer.flush(3.0)
         if self.reader is not None:
             self.reader.close()
+        if isinstance(self.replica.identities, IdentityLookup):
+            self.replica.identities.close()
         if self.state == "playing":
             self.state = "left"
 

@@ -23,6 +23,7 @@ from broker.accounts import AccountHost, Accounts
 from broker.local import DEFAULT_BASE_DIR
 from broker.secure import STATS, write_client_config
 from game.core.actions import Join, Ping
+from game.core.auth import chain_hash
 from game.core.codec import encode, record_key
 from game.core.identity import proof_value
 from game.core.replica import MatchReplica, new_replica
@@ -97,12 +98,13 @@ def flood(
     )
     topic = "arena.match." + match
     rng = random.Random(os.getpid())
-    tip = b""  # unsigned joins: its pings need no tokens
-    # Its own proof: a real one, so its own login may join (once).
+    tip = b""  # unsigned ghosts: their pings need no tokens
+    token = bytes(range(8))  # what a proven join carries: the token whose hash its proof names
+    # Its own proof: a real one, so its own login may join as player 77 (once: names are unique).
     offsets: list[int] = []
     producer.produce(
         identity_topic(login),
-        proof_value(match, 77, tip),
+        proof_value(match, 77, chain_hash(token)),
         on_delivery=lambda e, m: offsets.append(m.offset() or 0),
     )
     producer.flush(10)
@@ -119,23 +121,13 @@ def flood(
                 join = Join(pid, 1, 0, f"ghost{sent % 1000}", 0xFF00FF, 0, "arena", tip, RULES_VERSION)
             elif kind == 1:  # a squatter: another player's name and a guessed proof offset
                 name = HONEST[sent % len(HONEST)]
-                join = Join(pid, 1, 0, name, 0xFF00FF, 0, "arena", tip, RULES_VERSION, 0, sent % 5)
+                join = Join(pid, 1, 0, name, 0xFF00FF, 0, "arena", token, RULES_VERSION, 0, sent % 5)
             elif kind == 2:  # a ghost that claims a proof in a log that does not exist
-                join = Join(pid, 1, 0, f"ghost{sent % 1000}", 0xFF00FF, 0, "arena", tip, RULES_VERSION, 0, 0)
-            else:  # itself, over and over, with its real proof (names are unique: one at most)
                 join = Join(
-                    77 if sent == 3 else pid,
-                    1,
-                    0,
-                    login,
-                    0xFF00FF,
-                    0,
-                    "arena",
-                    tip,
-                    RULES_VERSION,
-                    0,
-                    own_proof,
+                    pid, 1, 0, f"ghost{sent % 1000}", 0xFF00FF, 0, "arena", token, RULES_VERSION, 0, 0
                 )
+            else:  # itself, over and over, with its real proof (names are unique: one at most)
+                join = Join(77, 1, 0, login, 0xFF00FF, 0, "arena", token, RULES_VERSION, 0, own_proof)
             try:
                 producer.produce(topic, encode(join), record_key(join.pid))
             except BufferError:

@@ -22,7 +22,7 @@ from game.agent.player import (
     facing_of,
 )
 from game.core.actions import Action, Attack, Join, Leave, Move, Pickup, Ping, UseItem
-from game.core.auth import verify
+from game.core.auth import chain_hash, verify
 from game.core.constants import (
     ATTACK_COOLDOWN_MS,
     COIN_SCORE,
@@ -169,6 +169,22 @@ def test_the_join_carries_the_chain_tip_and_each_later_token_hashes_forward_to_i
     for k, action in enumerate(later, start=1):
         assert verify(action.auth, k, join.auth)
     assert len({action.auth for action in later}) == 5
+
+
+def test_a_proven_join_spends_the_first_token_and_the_reducer_follows_the_chain_from_there() -> None:
+    h = Harness(COIN, chain_length=64)
+    h.agent.proof_at = 0
+    join = h.agent.join()
+    assert h.agent.chain is not None and chain_hash(join.auth) == h.agent.chain.tip
+    # What a reader does for a proven join: the proof named the tip, the join its preimage.
+    assert apply(h.world, join, h.ts(), proven=True).applied
+    h.agent.on_own_record(join, Outcome(True), h.world)
+    later = [h.agent.grab(0) for _ in range(3)]
+    for k, action in enumerate(later, start=1):
+        assert verify(action.auth, k, join.auth)
+    for _ in range(20):
+        h.play(Intent(direction=EAST))
+    assert not any(reason == "forged" for _, reason in h.rejections())
 
 
 def test_a_signed_agent_is_accepted_by_the_reducer_action_after_action() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from game.core.actions import Join, Ping
+from game.core.auth import chain_hash
 from game.core.checkpoint import restore, take_checkpoint
 from game.core.codec import decode, encode, record_key
 from game.core.identity import PROOF_LEAD_MS, KnownProofs, proof_value
@@ -14,7 +15,8 @@ from game.core.rules import RULES_VERSION
 from game.core.world import world_hash
 
 ARENA = {"arena": load_map("arena")}
-TIP = b"\x01" * 8
+FIRST_TOKEN = b"\x01" * 8  # a chain's first token: the proof names its hash, the tip
+TIP = chain_hash(FIRST_TOKEN)
 MATCH = "m"
 
 
@@ -29,8 +31,8 @@ class CountingProofs(KnownProofs):
         return KnownProofs.proven(self, name, at, join_ts, value)
 
 
-def join(pid: int, name: str, proof_at: int = -1, tip: bytes = TIP) -> Join:
-    return Join(pid, 1, 0, name, 0x3366FF, 0, "arena", tip, RULES_VERSION, 0, proof_at)
+def join(pid: int, name: str, proof_at: int = -1, auth: bytes = FIRST_TOKEN) -> Join:
+    return Join(pid, 1, 0, name, 0x3366FF, 0, "arena", auth, RULES_VERSION, 0, proof_at)
 
 
 def reader(proofs: KnownProofs | None) -> MatchReplica:
@@ -78,7 +80,9 @@ def test_a_proof_names_its_match_pid_and_chain_so_nobody_else_can_use_it():
     other_match = prove(proofs, "alice", 8, ts=460, match="elsewhere")
     # A squatter copies alice's proof offset but writes its own pid or its own chain tip.
     assert feed(replica, 1, 1_010, join(9, "alice", alice)) == "unproven"
-    assert feed(replica, 2, 1_020, join(7, "alice", alice, tip=b"\x02" * 8)) == "unproven"
+    assert feed(replica, 2, 1_020, join(7, "alice", alice, auth=b"\x02" * 8)) == "unproven"
+    # Nor with the tip itself, read from her proof: a join must carry the tip's preimage.
+    assert feed(replica, 3, 1_025, join(7, "alice", alice, auth=TIP)) == "unproven"
     assert feed(replica, 3, 1_030, join(8, "alice", other_match)) == "unproven"
     # Alice herself is not kept out: her own join with her proof comes in.
     assert feed(replica, 4, 1_040, join(7, "alice", alice)) == "applied"
