@@ -8,11 +8,9 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from typing import cast
 
 from confluent_kafka import (
     KafkaError,
-    KafkaException,
     Message,
     Producer,
     ThrottleEvent,
@@ -154,32 +152,6 @@ class ActionProducer(Closing):
             self._producer.poll(0)
             self._backlog.append((topic, key, value))
         return True
-
-    def write_now(self, topic: str, value: bytes, timeout: float = 10.0) -> Message | KafkaError:
-        """Write one record outside the stream of actions (no key, not re-sent on failure) and
-        wait for the broker's answer: the delivered message (offset, broker timestamp) or why not."""
-        # Ask first: a record for a topic this client cannot see would wait out the timeout.
-        try:
-            info = self._producer.list_topics(topic, timeout=timeout).topics.get(topic)
-        except KafkaException as exc:
-            return cast(KafkaError, exc.args[0])
-        if info is None or info.error is not None:
-            return info.error if info is not None else KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART)
-        answers: list[Message | KafkaError] = []
-
-        def answered(error: KafkaError | None, message: Message) -> None:
-            answers.append(message if error is None else error)
-
-        try:
-            self._producer.produce(topic, value, on_delivery=answered)
-        except BufferError:
-            return KafkaError(KafkaError._QUEUE_FULL)  # noqa: SLF001
-        except KafkaException as exc:
-            return cast(KafkaError, exc.args[0])
-        deadline = time.monotonic() + timeout
-        while not answers and time.monotonic() < deadline:
-            self._producer.poll(0.01)
-        return answers[0] if answers else KafkaError(KafkaError._TIMED_OUT)  # noqa: SLF001
 
     def _drain_backlog(self) -> None:
         while self._backlog:

@@ -145,13 +145,13 @@ class PlayerClient:
         settings = self.options.settings
         reader = producer = lookup = None
         try:
-            topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
             producer = ActionProducer(settings)
             lookup = IdentityLookup(settings)
             if login_of(settings) is not None:
                 lookup.warm()  # only servers with logins have guarded matches
             # First, so the proof's lead (PROOF_LEAD_MS) passes while the match loads.
-            self.proof = self._prove(settings, producer, lookup)
+            self.proof = self._prove(settings, lookup)
+            topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
             # A long match is joined from its latest checkpoint: only what follows is folded.
             start = (
                 start_of(settings, self.options.match, self.replica.world.maps)
@@ -174,16 +174,14 @@ class PlayerClient:
         self.timings["connected_s"] = round(time.monotonic() - self.created, 3)
         self._connected = (topic, producer, reader, target, start)
 
-    def _prove(
-        self, settings: KafkaSettings, producer: ActionProducer, lookup: IdentityLookup
-    ) -> tuple[str, int] | None:
+    def _prove(self, settings: KafkaSettings, lookup: IdentityLookup) -> tuple[str, int] | None:
         """On a server where this login has an identity, the proof of our join: (login, offset).
-        The join itself goes out frames later, once the match is loaded, so strictly after it."""
+        The join goes out once the match is loaded and the proof's lead has passed."""
         login = login_of(settings)
         if login is None:
             return None  # no login: an open server, an open join
         tip = self.agent.chain.tip if self.agent.chain is not None else b""
-        proof = prove_join(producer, login, proof_value(self.options.match, self.agent.pid, tip))
+        proof = prove_join(settings, login, proof_value(self.options.match, self.agent.pid, tip))
         if proof is None:
             return None  # a login without an identity here (a shared role login): an open join
         offset, record = proof
