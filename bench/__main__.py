@@ -8,7 +8,8 @@ and a raw baseline measured in the same run. `all` runs them in turn, one line e
 `join` (bench/join.py: joining from a checkpoint vs from offset 0, one line per match size)
 has options of its own (`python -m bench join --help`; its --actions takes a list) and takes
 many minutes at its default sizes, so `all` leaves it out. So does `fanout` (bench/fanout.py:
-N players each with its own producer and reader, one line per step; `python -m bench fanout -h`).
+N players each with its own producer and reader, one line per step; `python -m bench fanout -h`)
+and `proof` (bench/proof.py: open joins against proven joins on a broker with accounts).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import fanout, frames, join, latency, load, replay, wire
+from bench import fanout, frames, join, latency, load, proof, replay, wire
 from bench.common import broker_pid, delete_matches, finite
 from game.kafka import KafkaSettings, KafkaUnavailable, add_kafka_arguments, settings_from_args
 
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "name",
-        choices=(*NAMES, "join", "fanout", "all"),
+        choices=(*NAMES, "join", "fanout", "proof", "all"),
         help="benchmark to run (join, fanout: see `python -m bench join -h`, `... fanout -h`)",
     )
     add_kafka_arguments(parser)
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return join.main(argv[1:])
     if argv[:1] == ["fanout"]:
         return fanout.main(argv[1:])
+    if argv[:1] == ["proof"]:
+        return proof.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.seed is None:
