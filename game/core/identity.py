@@ -28,7 +28,7 @@ import msgpack
 
 # A proof must precede its join by more than this (broker time): a client waits it out after
 # its proof is acknowledged (while it loads the match), and readers look up at most this often.
-PROOF_LEAD_MS = 200
+PROOF_LEAD_MS = 100
 
 
 def proof_value(match: str, pid: int, tip: bytes) -> bytes:

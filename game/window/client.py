@@ -145,13 +145,14 @@ class PlayerClient:
         settings = self.options.settings
         reader = producer = lookup = None
         try:
-            producer = ActionProducer(settings)
+            # First: it says in one line what is wrong when Kafka cannot be reached or trusted.
+            topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
             lookup = IdentityLookup(settings)
             if login_of(settings) is not None:
                 lookup.warm()  # only servers with logins have guarded matches
-            # First, so the proof's lead (PROOF_LEAD_MS) passes while the match loads.
+            # Then, so the proof's lead (PROOF_LEAD_MS) passes while the match loads.
             self.proof = self._prove(settings, lookup)
-            topic = ensure_match_topic(settings, self.options.match, timeout=3.0)
+            producer = ActionProducer(settings)
             # A long match is joined from its latest checkpoint: only what follows is folded.
             start = (
                 start_of(settings, self.options.match, self.replica.world.maps)

@@ -151,7 +151,11 @@ def flood(
 
 
 def test_a_join_flood_keeps_no_one_out_and_lets_no_ghost_in(
-    secure_bootstrap: str, accounts: dict[str, Path], pytestconfig: pytest.Config, tmp_path: Path
+    secure_bootstrap: str,
+    accounts: dict[str, Path],
+    pytestconfig: pytest.Config,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     bootstrap = secure_bootstrap
     match = "flood" + uuid.uuid4().hex[:8]
@@ -165,13 +169,15 @@ def test_a_join_flood_keeps_no_one_out_and_lets_no_ghost_in(
     )  # fmt: skip
     # The host opens the match with a proven join: the match is guarded from its first record.
     host = play(bootstrap, accounts["host"], match, FLOOD_S + 25)
+    request.addfinalizer(lambda: [proc.kill() for proc in (host, stats) if proc.poll() is None])
     spectator = settings_of(bootstrap, accounts["carol"])
     wait_until("the host's proven join", lambda: _guarded(bootstrap, spectator, match), timeout=60, every=0.5)
 
-    counts = multiprocessing.Manager().dict()
+    manager = multiprocessing.Manager()
+    shared = manager.dict()
     attacker = multiprocessing.get_context("spawn").Process(
         target=flood,
-        args=(bootstrap, read_config_file(str(accounts["mallory"])), match, FLOOD_S, counts),
+        args=(bootstrap, read_config_file(str(accounts["mallory"])), match, FLOOD_S, shared),
     )
     attacker.start()
     started = time.monotonic()
@@ -189,6 +195,11 @@ def test_a_join_flood_keeps_no_one_out_and_lets_no_ghost_in(
         attacker.join(timeout=FLOOD_S + 60)
         if attacker.is_alive():
             attacker.kill()
+        counts = dict(shared)
+        manager.shutdown()
+        for _, _, proc in honest:
+            if proc.poll() is None:
+                proc.kill()  # a failed assertion above must not leave windows running
     host_out, host_err = host.communicate(timeout=120)
     assert host.returncode == 0, host_err[-3000:]
     stats.terminate()

@@ -105,7 +105,7 @@ def test_readers_start_from_the_processors_checkpoint_and_agree_with_the_log(
         start = wait_until(
             "a checkpoint near the end of the log",
             lambda: _start_at_least(KafkaSettings(kafka_bootstrap), match_name, end - 60),
-            timeout=30,
+            timeout=60,  # 30 s ran out once in a full CI run on 2 cores (the processor had yet to catch up)
         )
     finally:
         _stop(processor)
