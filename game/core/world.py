@@ -736,7 +736,9 @@ def _start_round(world: World, at: int, events: list[Event]) -> None:
     world.round_no += 1
     world.phase, world.phase_ends = PLAYING, at + world.round_ms
     for item in world.items:
-        item.available_at = 0
+        if item.available_at:
+            item.available_at = 0
+            events.append(ItemBack(item.item_id, item.kind))
     for player in world.players.values():
         player.kills = player.deaths = player.score = player.coins = player.pickups = 0
         player.damage_dealt = player.potions = 0

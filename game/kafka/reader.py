@@ -29,6 +29,7 @@ from game.kafka.topics import topic_for
 STATS_INTERVAL_MS = 1_000
 # How long a reader waits for the cluster's racks before reading from the leader alone.
 RACK_LOOKUP_TIMEOUT_S = 1.0
+RACK_RETRY_S = 30.0  # a cluster that did not say its racks is asked again after this
 
 
 class MatchReader(Closing):
@@ -128,8 +129,8 @@ class MatchReader(Closing):
         self._consumer.close()
 
 
-# Racks by (bootstrap, overrides): one lookup per cluster and process, whatever its readers.
-_racks: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
+# Racks by (bootstrap, overrides), with when to ask again (never, once a cluster has answered).
+_racks: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[str, ...], float]] = {}
 _racks_lock = threading.Lock()
 
 
@@ -159,17 +160,21 @@ def cluster_racks(settings: KafkaSettings) -> tuple[str, ...]:
     """The distinct racks of the cluster's brokers, sorted (empty: none, or no answer)."""
     key = (settings.bootstrap, settings.overrides)
     with _racks_lock:
-        if key in _racks:
-            return _racks[key]
+        known = _racks.get(key)
+        if known is not None and time.monotonic() < known[1]:
+            return known[0]
         try:
             admin = AdminClient(settings.quiet().client_config())
             cluster = admin.describe_cluster(request_timeout=RACK_LOOKUP_TIMEOUT_S).result(
                 timeout=RACK_LOOKUP_TIMEOUT_S + 0.5
             )
         except (KafkaException, TimeoutError, ValueError):
-            return ()  # not kept: the next reader asks again
+            # Kept a while too: readers made one after another against a cluster that does
+            # not answer would each wait out the lookup.
+            _racks[key] = ((), time.monotonic() + RACK_RETRY_S)
+            return ()
         racks = tuple(sorted({node.rack for node in cluster.nodes if node.rack}))
-        _racks[key] = racks
+        _racks[key] = (racks, float("inf"))
         return racks
 
 

@@ -22,6 +22,7 @@ from game.core.world import (
     PLAYING,
     WARMUP,
     Event,
+    ItemBack,
     Outcome,
     RoundEnded,
     RoundStarted,
@@ -260,3 +261,15 @@ def test_a_checkpoint_keeps_the_round_state():
                 apply(world, Ping(pid, seq, log.ts - log.joined_at[pid] + later, b""), log.ts + later)
     assert restored.world.round_no == log.world.round_no == 2
     assert world_hash(restored.world) == world_hash(log.world)
+
+
+def test_a_new_round_brings_every_taken_item_back_and_says_so():
+    log = Log()
+    log.join(1, "ann")
+    log.join(2, "bob")
+    taken = log.world.items[0]
+    taken.available_at = log.ts + 600_000  # as if picked up during the warm-up, back much later
+    log.at(log.world.phase_ends, 1, 2)
+    assert log.world.phase == PLAYING and taken.available_at == 0
+    backs = [e for e in log.events if isinstance(e, ItemBack)]
+    assert [(e.item, e.kind) for e in backs] == [(taken.item_id, taken.kind)]

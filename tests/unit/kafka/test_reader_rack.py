@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -33,7 +34,7 @@ def test_the_users_client_rack_wins() -> None:
 
 
 def test_readers_spread_evenly_and_deterministically_over_the_racks() -> None:
-    reader._racks[(CLUSTER.bootstrap, ())] = ("rack-1", "rack-2", "rack-3")  # noqa: SLF001
+    reader._racks[(CLUSTER.bootstrap, ())] = (("rack-1", "rack-2", "rack-3"), float("inf"))  # noqa: SLF001
     groups = [private_group() for _ in range(3_000)]
     picks = [rack_for(CLUSTER, g) for g in groups]
     assert picks == [rack_for(CLUSTER, g) for g in groups]
@@ -43,5 +44,15 @@ def test_readers_spread_evenly_and_deterministically_over_the_racks() -> None:
 
 
 def test_a_cluster_without_racks_reads_from_the_leader() -> None:
-    reader._racks[(CLUSTER.bootstrap, ())] = ()  # noqa: SLF001
+    reader._racks[(CLUSTER.bootstrap, ())] = ((), float("inf"))  # noqa: SLF001
     assert rack_for(CLUSTER, private_group()) is None
+
+
+def test_a_cluster_that_does_not_answer_is_asked_again_only_later() -> None:
+    unanswered = KafkaSettings("127.0.0.1:1,127.0.0.1:2")  # nothing listens there
+    began = time.monotonic()
+    assert rack_for(unanswered, private_group()) is None
+    first = time.monotonic() - began
+    began = time.monotonic()
+    assert rack_for(unanswered, private_group()) is None  # the failure is kept: no second wait
+    assert time.monotonic() - began < min(0.2, first)
