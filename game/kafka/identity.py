@@ -23,7 +23,7 @@ from game.kafka.settings import KafkaSettings, KafkaUnavailable, producer_config
 
 IDENTITY_TOPIC_PREFIX = "arena.id."
 # A lookup that cannot reach Kafka retries this long before it gives the join up as unproven
-# (then, and only then, two readers could disagree: the README says so).
+# (one of the few cases where two readers could disagree: README, Security, the limits).
 LOOKUP_PATIENCE_S = 10.0
 
 
