@@ -15,7 +15,8 @@ from game.core.constants import MAX_HEALTH_HP, MAX_POTIONS
 from game.core.ranking import ranked
 from game.core.world import INTERMISSION, Player, World
 from game.window.rounds import draw_banner, draw_round_over, round_banner, round_clock
-from game.window.scene import Scene, health_color, shadowed
+from game.window.scene import Scene, health_color
+from game.window.texts import TextCache
 
 HUD_HEIGHT = 56
 
@@ -51,36 +52,7 @@ class Hud:
     match_now: int | None = None  # match time now (game.window.rounds.MatchClock); None: the world's clock
 
 
-class _Texts:
-    """Rendered strings by (text, colour, size, shadow): HUD text changes a few times a second."""
-
-    def __init__(self) -> None:
-        self._fonts: dict[int, pygame.font.Font] = {}
-        self._cache: dict[tuple[str, tuple[int, int, int], int, bool], pygame.Surface] = {}
-
-    def font(self, size: int) -> pygame.font.Font:
-        font = self._fonts.get(size)
-        if font is None:
-            if not pygame.font.get_init():
-                pygame.font.init()
-            font = self._fonts[size] = pygame.font.Font(None, size)
-        return font
-
-    def get(
-        self, text: str, color: tuple[int, int, int] = TEXT, size: int = 20, shadow: bool = False
-    ) -> pygame.Surface:
-        key = (text, color, size, shadow)
-        surface = self._cache.get(key)
-        if surface is None:
-            if len(self._cache) > 600:
-                self._cache.clear()
-            font = self.font(size)
-            surface = shadowed(font, text, color) if shadow else font.render(text, True, color)
-            self._cache[key] = surface
-        return surface
-
-
-_texts = _Texts()
+_texts = TextCache()
 
 
 def draw_player_frame(

@@ -13,6 +13,7 @@ import pygame
 from game.core.constants import ROUND_MIN_PLAYERS
 from game.core.world import COUNTDOWN, INTERMISSION, PLAYING, WARMUP, World
 from game.window.scene import shadowed
+from game.window.texts import TextCache
 
 TEXT = (236, 234, 240)
 DIM = (150, 146, 162)
@@ -67,14 +68,8 @@ def round_banner(world: World, now: int) -> str | None:
     return None
 
 
-_fonts: dict[int, pygame.font.Font] = {}
-
-
-def _font(size: int) -> pygame.font.Font:
-    font = _fonts.get(size)
-    if font is None:
-        font = _fonts[size] = pygame.font.Font(None, size)
-    return font
+_texts = TextCache()
+_font = _texts.font
 
 
 def draw_banner(surface: pygame.Surface, text: str) -> None:

@@ -21,7 +21,8 @@ from game.kafka import KafkaSettings, KafkaUnavailable
 from game.kafka.lobby import LobbyMatch, list_lobby
 from game.window.art import Art, load_or_draw, tinted_knight
 from game.window.headless import FPS, print_summary, save_screenshot
-from game.window.scene import render_map, shadowed
+from game.window.scene import render_map
+from game.window.texts import TextCache
 from game.window.title_state import (
     HEIGHT,
     LIST_TOP,
@@ -286,8 +287,7 @@ class TitlePainter:
             pygame.font.init()
         self.bootstrap = bootstrap
         self.art: Art = load_or_draw()
-        self._fonts: dict[int, pygame.font.Font] = {}
-        self._texts: dict[tuple[str, tuple[int, int, int], int, bool], pygame.Surface] = {}
+        self._texts = TextCache(limit=400)
         self._backdrops: dict[str, pygame.Surface] = {}
         self._title = self._title_art()
         self._knights = [
@@ -296,23 +296,12 @@ class TitlePainter:
         ]
 
     def font(self, size: int) -> pygame.font.Font:
-        font = self._fonts.get(size)
-        if font is None:
-            font = self._fonts[size] = pygame.font.Font(None, size)
-        return font
+        return self._texts.font(size)
 
     def text(
         self, text: str, color: tuple[int, int, int] = TEXT, size: int = 24, shadow: bool = True
     ) -> pygame.Surface:
-        key = (text, color, size, shadow)
-        surface = self._texts.get(key)
-        if surface is None:
-            if len(self._texts) > 400:
-                self._texts.clear()
-            font = self.font(size)
-            surface = shadowed(font, text, color) if shadow else font.render(text, True, color)
-            self._texts[key] = surface
-        return surface
+        return self._texts.get(text, color, size, shadow)
 
     def fit(self, text: str, width: int, color: tuple[int, int, int], size: int) -> pygame.Surface:
         """The text, cut with "..." to fit `width` pixels."""
