@@ -22,17 +22,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from broker.local import (
-    BROKER_SRC,
     DEFAULT_BASE_DIR,
     LOG4J2_PROPERTIES,
     BrokerError,
     BrokerStatus,
     LocalBroker,
     random_cluster_id,
+    render_properties,
     tail,
 )
 
@@ -94,9 +93,9 @@ class ClusterNode(LocalBroker):
         self.marker_path = self.data_dir / ".cluster"
 
     def _write_config(self) -> None:
-        template = Template((BROKER_SRC / "cluster.properties").read_text())
         self.config_path.write_text(
-            template.substitute(
+            render_properties(
+                "cluster.properties",
                 node_id=self.node_id,
                 port=self.port,
                 controller_port=self.controller_port,

@@ -65,6 +65,7 @@ CONF=$WORK/lan.properties
 render "${ARENA_DIR:-/arena}/lan.properties" port="$PORT" controller_port="$CONTROLLER_PORT" internal_port="$INTERNAL_PORT" \
   bind=0.0.0.0 advertise="$ADVERTISE" data_dir="$DATA" keystore="$TLS/broker.p12" \
   keystore_password="$STORE_PASSWORD" ca_pem="$TLS/ca.pem" admin_user=admin admin_password="$ADMIN_PASSWORD" > "$CONF"
+request_threads >> "$CONF"
 cat > "$WORK/admin.properties" <<PROPS
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-256

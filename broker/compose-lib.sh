@@ -108,3 +108,13 @@ run_until_kafka_exits() {  # run_until_kafka_exits SETUP_PID: the entry script's
   if [ -n "$stopping" ] && [ "$status" -eq 143 ]; then status=0; fi  # the JVM's exit on SIGTERM: a clean stop
   exit "$status"
 }
+
+# The broker's request threads for this container's cores, as `python -m broker` sizes them
+# (broker/local.py: request_threads): Kafka's 3 network and 8 handler threads are a server's;
+# a game broker's many tiny fetches cost mostly thread wake-ups (README, Many players).
+request_threads() {
+  local cores
+  cores=$(nproc)
+  echo "num.network.threads=$(( cores / 4 > 1 ? cores / 4 : 1 ))"
+  echo "num.io.threads=$(( cores / 2 > 2 ? cores / 2 : 2 ))"
+}

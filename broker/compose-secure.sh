@@ -32,6 +32,7 @@ share.coordinator.state.topic.min.isr=1
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
 PROPS
+request_threads >> "$CONF"
 cat > "$WORK/admin.properties" <<PROPS
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-256

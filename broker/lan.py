@@ -34,10 +34,8 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from string import Template
 
 from broker.local import (
-    BROKER_SRC,
     DEFAULT_BASE_DIR,
     LOG4J2_PROPERTIES,
     REPO_ROOT,
@@ -49,6 +47,7 @@ from broker.local import (
     metadata_answers,
     port_accepts,
     port_is_free,
+    render_properties,
     tail,
 )
 from broker.secure import QUOTAS as QUOTAS  # the client quotas, named here too (the LAN broker's)
@@ -354,10 +353,10 @@ class LanBroker(LocalBroker):
         advertise = self.advertised_host
         hosts = [advertise, *([self.host] if self.host != advertise else []), "127.0.0.1", "localhost"]
         tls = ensure_tls(self.tls_dir, hosts, self._keytool())
-        template = Template((BROKER_SRC / "lan.properties").read_text())
         _write_private(
             self.config_path,
-            template.substitute(
+            render_properties(
+                "lan.properties",
                 port=self.port,
                 controller_port=self.controller_port,
                 internal_port=self.internal_port,

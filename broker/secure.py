@@ -12,7 +12,6 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 
 # Imported from where they are defined: confluent_kafka.admin re-exports them only implicitly.
 from confluent_kafka.admin import (
@@ -25,12 +24,12 @@ from confluent_kafka.admin import (
 )
 
 from broker.local import (
-    BROKER_SRC,
     LOG4J2_PROPERTIES,
     BrokerError,
     LocalBroker,
     _read,
     metadata_answers,
+    render_properties,
     tail,
 )
 from game.kafka.identity import IDENTITY_TOPIC_PREFIX, identity_topic
@@ -81,9 +80,9 @@ class SecureBroker(LocalBroker):
     """A LocalBroker whose client listener needs SCRAM logins and whose topics need ACLs."""
 
     def _write_config(self) -> None:
-        template = Template((BROKER_SRC / "secure.properties").read_text())
         self.config_path.write_text(
-            template.substitute(
+            render_properties(
+                "secure.properties",
                 port=self.port,
                 controller_port=self.controller_port,
                 data_dir=self.data_dir,
