@@ -54,7 +54,7 @@ class MatchReader(Closing):
         self.topic = topic_for(match)
         group = private_group()
         extra: dict[str, Any] = {"group.id": group, "error_cb": ignore_error}
-        rack = rack_for(settings, group)
+        rack = rack_for(settings, group, self.topic)
         if rack is not None:
             extra["client.rack"] = rack
         if on_stats is not None:
@@ -129,35 +129,50 @@ class MatchReader(Closing):
         self._consumer.close()
 
 
-# Racks by (bootstrap, overrides), with when to ask again (never, once a cluster has answered).
-_racks: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[str, ...], float]] = {}
+# Racks by (bootstrap, overrides): node id -> rack, with when to ask again (never, once a
+# cluster has answered).
+_racks: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[dict[int, str], float]] = {}
 _racks_lock = threading.Lock()
 
 
-def rack_for(settings: KafkaSettings, group: str) -> str | None:
+def rack_for(settings: KafkaSettings, group: str, topic: str | None = None) -> str | None:
     """The rack this reader says it is in (`client.rack`), or None to read from the leader.
 
     Fetching from followers (KIP-392) needs brokers with `broker.rack` and the
     RackAwareReplicaSelector (the local and compose clusters have both), and a client.rack per
     reader: the broker then sends a reader to the replica in its rack. The machines here have
-    no real racks, so each reader picks one of the cluster's racks from its private group id
-    (random per reader): a match's readers spread evenly over its replicas, and the leader
-    serves a third of them on three brokers. A `-X client.rack=...` of the user wins.
+    no real racks, so each reader picks a rack from its private group id (random per reader),
+    among the racks of the followers of `topic`'s partition when its leader is known
+    (`pick_rack`): the leader then serves the match's producers and its followers, and its
+    followers serve the readers, spread evenly. A `-X client.rack=...` of the user wins.
 
-    Only a bootstrap list of several brokers is asked (one admin round trip per process, kept):
-    a single broker has no followers to read from, and its readers pay nothing. A cluster that
-    does not answer within RACK_LOOKUP_TIMEOUT_S, or has no racks, gives None: the leader.
+    Only a bootstrap list of several brokers is asked (the racks once per process, kept; the
+    leader once per reader): a single broker has no followers to read from, and its readers pay
+    nothing. A cluster that does not answer within RACK_LOOKUP_TIMEOUT_S, or has no racks,
+    gives None: the leader.
     """
     if any(key == "client.rack" for key, _ in settings.overrides) or "," not in settings.bootstrap:
         return None
     racks = cluster_racks(settings)
     if not racks:
         return None
-    return racks[zlib.crc32(group.encode()) % len(racks)]
+    leader = partition_leader(settings, topic) if topic is not None else None
+    return pick_rack(group, racks, leader)
 
 
-def cluster_racks(settings: KafkaSettings) -> tuple[str, ...]:
-    """The distinct racks of the cluster's brokers, sorted (empty: none, or no answer)."""
+def pick_rack(group: str, racks: dict[int, str], leader: int | None) -> str | None:
+    """A reader's rack: one of the racks without the partition's leader (all racks when the
+    leader is unknown or shares every rack), chosen by a hash of the reader's group id."""
+    every = sorted(set(racks.values()))
+    leaders_rack = racks.get(leader) if leader is not None else None
+    followers = [rack for rack in every if rack != leaders_rack] or every
+    if not followers:
+        return None
+    return followers[zlib.crc32(group.encode()) % len(followers)]
+
+
+def cluster_racks(settings: KafkaSettings) -> dict[int, str]:
+    """The cluster's brokers' racks by node id (empty: none, or no answer)."""
     key = (settings.bootstrap, settings.overrides)
     with _racks_lock:
         known = _racks.get(key)
@@ -171,11 +186,26 @@ def cluster_racks(settings: KafkaSettings) -> tuple[str, ...]:
         except (KafkaException, TimeoutError, ValueError):
             # Kept a while too: readers made one after another against a cluster that does
             # not answer would each wait out the lookup.
-            _racks[key] = ((), time.monotonic() + RACK_RETRY_S)
-            return ()
-        racks = tuple(sorted({node.rack for node in cluster.nodes if node.rack}))
+            _racks[key] = ({}, time.monotonic() + RACK_RETRY_S)
+            return {}
+        racks = {node.id: node.rack for node in cluster.nodes if node.rack}
         _racks[key] = (racks, float("inf"))
         return racks
+
+
+def partition_leader(settings: KafkaSettings, topic: str) -> int | None:
+    """The node id leading the match's partition now, or None (no answer, no topic yet)."""
+    try:
+        metadata = AdminClient(settings.quiet().client_config()).list_topics(
+            topic, timeout=RACK_LOOKUP_TIMEOUT_S
+        )
+    except KafkaException:
+        return None
+    found = metadata.topics.get(topic)
+    if found is None or found.error is not None or 0 not in found.partitions:
+        return None
+    leader = found.partitions[0].leader
+    return leader if leader >= 0 else None
 
 
 def ignore_error(error: KafkaError) -> None:

@@ -18,17 +18,21 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
+from confluent_kafka import Producer
 
+from bench.fanout import fetch_counts
 from broker.cluster import LocalCluster
 from broker.local import DEFAULT_BASE_DIR, JAVA_MISSING, BrokerError
 from game.core.codec import Skipped, decode
 from game.core.records import Record
 from game.core.replica import MatchReplica, new_replica
 from game.kafka import KafkaSettings, MatchReader, ensure_match_topic
+from game.kafka.reader import cluster_racks, partition_leader
 from tests.helpers import last_json, read_log, report, start_program, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason=JAVA_MISSING)
@@ -222,3 +226,45 @@ def test_a_match_survives_losing_its_leader(
         f"({summary['actions_per_s']}/s), {len(after)} after the stop; restarted broker back "
         f"in sync {caught_up_s:.1f}s after its restart",
     )
+
+
+def test_a_quiet_matchs_readers_read_from_a_follower_within_a_few_frames(
+    cluster: LocalCluster, pytestconfig: pytest.Config
+) -> None:
+    """Readers name a follower's rack (KIP-392), and a follower tells them a record as soon as
+    it learns it is committed: with the brokers' default replica wait (500 ms) a quiet match
+    read from a follower was half a second late."""
+    cluster.start()  # whole again, even if the previous test failed half way
+    settings = KafkaSettings(cluster.bootstrap)
+    match = f"quiet-{uuid.uuid4().hex[:8]}"
+    topic = ensure_match_topic(settings, match)
+    wait_until("the new topic's metadata", lambda: cluster.leader_of(topic) >= 0, 30, every=0.1)
+    leader = partition_leader(settings, topic)
+    racks = cluster_racks(settings)
+    assert leader is not None and len(set(racks.values())) == 3
+    stats: list[str] = []
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 0})
+    delays: list[float] = []
+    with MatchReader(settings, match, "beginning", on_stats=stats.append) as reader:
+        assert reader.rack is not None and reader.rack != racks[leader]
+        for n in range(12):
+            sent = time.monotonic()
+            producer.produce(topic, key=b"1", value=b"%d" % n, partition=0)
+            producer.poll(0)
+            got: list[Record] = []
+            while not got and time.monotonic() - sent < 5:
+                got = reader.poll(10, 0.001)
+            assert got, f"record {n} not read within 5 s"
+            delays.append(time.monotonic() - sent)
+            time.sleep(0.25)  # quiet: the next record comes long after the followers caught up
+        reader.poll(10, 1.2)  # serves one more statistics callback
+    producer.flush(5)
+    delays.sort()
+    report(
+        pytestconfig,
+        f"follower reads of a quiet match: median {1000 * delays[6]:.0f} ms, max {1000 * delays[-1]:.0f} ms",
+    )
+    assert delays[6] < 0.15, f"median delay {delays[6]:.3f} s: the follower learns the high watermark late"
+    fetches = fetch_counts(stats[-1])
+    followers = sum(count for node, count in fetches.items() if int(node) != leader)
+    assert followers > 10 * fetches.get(str(leader), 0), f"fetches by node: {fetches}, leader {leader}"

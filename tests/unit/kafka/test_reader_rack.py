@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from game.kafka import reader
-from game.kafka.reader import rack_for
+from game.kafka.reader import pick_rack, rack_for
 from game.kafka.settings import KafkaSettings, private_group
 
 CLUSTER = KafkaSettings("127.0.0.1:1,127.0.0.1:2,127.0.0.1:3")
+RACKS = {1: "rack-1", 2: "rack-2", 3: "rack-3"}
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,7 @@ def test_the_users_client_rack_wins() -> None:
 
 
 def test_readers_spread_evenly_and_deterministically_over_the_racks() -> None:
-    reader._racks[(CLUSTER.bootstrap, ())] = (("rack-1", "rack-2", "rack-3"), float("inf"))  # noqa: SLF001
+    reader._racks[(CLUSTER.bootstrap, ())] = (RACKS, float("inf"))  # noqa: SLF001
     groups = [private_group() for _ in range(3_000)]
     picks = [rack_for(CLUSTER, g) for g in groups]
     assert picks == [rack_for(CLUSTER, g) for g in groups]
@@ -44,7 +45,7 @@ def test_readers_spread_evenly_and_deterministically_over_the_racks() -> None:
 
 
 def test_a_cluster_without_racks_reads_from_the_leader() -> None:
-    reader._racks[(CLUSTER.bootstrap, ())] = ((), float("inf"))  # noqa: SLF001
+    reader._racks[(CLUSTER.bootstrap, ())] = ({}, float("inf"))  # noqa: SLF001
     assert rack_for(CLUSTER, private_group()) is None
 
 
@@ -56,3 +57,23 @@ def test_a_cluster_that_does_not_answer_is_asked_again_only_later() -> None:
     began = time.monotonic()
     assert rack_for(unanswered, private_group()) is None  # the failure is kept: no second wait
     assert time.monotonic() - began < min(0.2, first)
+
+
+@pytest.mark.parametrize("leader", [1, 2, 3])
+def test_readers_spread_over_the_followers_and_leave_the_leader_to_the_writers(leader: int) -> None:
+    groups = [private_group() for _ in range(3_000)]
+    counts = Counter(pick_rack(g, RACKS, leader) for g in groups)
+    assert set(counts) == set(RACKS.values()) - {RACKS[leader]}
+    assert min(counts.values()) > 1_300
+
+
+def test_an_unknown_leader_spreads_readers_over_every_rack() -> None:
+    for leader in (None, 7):  # no answer; a node without a rack
+        counts = Counter(pick_rack(private_group(), RACKS, leader) for _ in range(3_000))
+        assert set(counts) == set(RACKS.values())
+
+
+def test_one_rack_for_every_node_is_still_that_rack() -> None:
+    # The leader's rack is every rack: reading from it beats naming no rack at all.
+    assert pick_rack(private_group(), {1: "a", 2: "a"}, 1) == "a"
+    assert pick_rack(private_group(), {}, None) is None
