@@ -24,9 +24,13 @@ Figures per step, over the steady window (after --warmup s of walking, --seconds
   reader's next frame (up to 16.7 ms), as a screen does.
 - producer_rate_ratio: moves the broker acknowledged in the window / players x rate x seconds.
 - frame_rate_ratio: player frames run / 60 a second per player; below 1 the harness is
-  behind. Each player has its own frame phase and its frames are jittered +-25 % (60 Hz on
-  average), so a delivery's wait for the reader's next frame spreads over a frame as between
-  real windows, rather than being fixed per pair of processes.
+  behind. Each player has its own frame phase and its frames vary by up to --frame-jitter
+  (+-5 % by default, 60 Hz on average), so the phase between two players' frames wanders and
+  a delivery's wait for the reader's next frame spreads over a frame as between real
+  windows, rather than being fixed per pair of processes. pygame's `clock.tick(60)` here
+  measured 16.1-16.7 ms between frames from p10 to p90 (p1 15.1, p99 19.6) on a loaded
+  machine; the +-25 % of earlier runs (12.5-20.8 ms) made every delivery wait up to 4 ms
+  longer for a frame than a real window does.
 - harness_cpu_pct: the worker processes' CPU (100 = one core), machine_cpu_pct: the whole
   machine's (100 x cores when saturated); when the machine is saturated, the harness and the
   broker compete and the figures say so.
@@ -109,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the baseline step with the old reader settings"
     )
+    parser.add_argument(
+        "--frame-jitter",
+        type=_fraction,
+        default=0.05,
+        help="how much each player's frame varies around 1/60 s, as a fraction (0.05: +-5 %%)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the player ids (7)")
     parser.add_argument("--keep-topics", action="store_true", help="keep the benchmark's match topics")
     return parser
@@ -119,6 +129,16 @@ def _setting(text: str) -> tuple[str, str]:
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"wants KEY=VALUE, got {text!r}")
     return key.strip(), value.strip()
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"wants a fraction from 0 to below 1, got {text!r}")
+    return value
 
 
 def parse_players(text: str) -> list[int]:
@@ -158,6 +178,7 @@ class WorkerSpec:
     mine: tuple[int, ...]  # the indices this worker plays
     rate: float
     fps: float
+    frame_jitter: float = 0.05  # each frame lasts 1/fps x (1 +- this), uniformly
 
 
 @dataclass
@@ -325,9 +346,9 @@ def _frame_loop(spec: WorkerSpec, conn: Connection, players: list[Emulated]) -> 
                 if sent is not None and start <= sent[2] < end:
                     report.sent.append(sent)
             player.producer.poll()
-            # Jittered +-25 %: 60 Hz on average, and the phase between two players' frames
-            # wanders (as between real windows) instead of fixing each pair's delay for good.
-            player.next_frame += frame * jitter.uniform(0.75, 1.25)
+            # Jittered: 60 Hz on average, and the phase between two players' frames wanders
+            # (as between real windows) instead of fixing each pair's delay for good.
+            player.next_frame += frame * jitter.uniform(1 - spec.frame_jitter, 1 + spec.frame_jitter)
             if player.next_frame < now - frame:
                 player.next_frame = now  # behind: skip frames, as clock.tick does
             if start <= now < end:
@@ -481,7 +502,15 @@ def run_step(
     for mine in spread(players, count):
         parent_end, child_end = context.Pipe()
         spec = WorkerSpec(
-            settings.bootstrap, settings.overrides, reader_overrides, match, pids, tuple(mine), args.rate, FPS
+            settings.bootstrap,
+            settings.overrides,
+            reader_overrides,
+            match,
+            pids,
+            tuple(mine),
+            args.rate,
+            FPS,
+            args.frame_jitter,
         )
         process = context.Process(target=worker_main, args=(spec, child_end), daemon=True)
         process.start()
@@ -594,7 +623,12 @@ def main(argv: list[str] | None = None) -> int:
                 "rate": args.rate,
                 "cluster": len(brokers.pids) > 1,
                 "brokers": len(brokers.pids),
-                "settings": {"bootstrap": settings.bootstrap, "warmup": args.warmup, "fps": FPS},
+                "settings": {
+                    "bootstrap": settings.bootstrap,
+                    "warmup": args.warmup,
+                    "fps": FPS,
+                    "frame_jitter": args.frame_jitter,
+                },
                 "elapsed_s": round(time.monotonic() - began, 1),
             }
         )

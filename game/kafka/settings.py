@@ -48,15 +48,20 @@ class KafkaSettings:
 
 
 # The match readers': a group of their own (never joined), no commits, from the earliest
-# record, and reads that cost the broker per frame, not per record. With fetch.min.bytes=1 every
-# new record answered every waiting fetch, so a match's broker cost grew with players squared
-# (`python -m bench fanout`: 40 players cost 72 % of a core, 318 fetches per reader a second).
-# A minimum no frame's records reach makes the broker hold each fetch for fetch.wait.max.ms:
-# at most 125 fetches a reader a second (measured 96-118) however busy the match, and an action
-# still reaches another screen within a frame at p50 (15 ms at 10 players; 12 ms waits gave 17).
-# A fetch per frame exactly (queued.min.messages=1 with fetch.queue.backoff.ms=8) costs the
-# broker a third less again but shows an action 1.4 frames later at p50 (README, How it scales).
-FETCH_WAIT_MS = 8
+# record, and one fetch a frame, however busy the match. With fetch.min.bytes=1 every new record
+# answered every waiting fetch, so a match's broker cost grew with players squared (`python -m
+# bench fanout`: 40 players cost 72 % of a core, 318 fetches per reader a second). Now:
+# - a minimum no frame's records reach (1 MiB) makes the broker hold a fetch until
+#   fetch.wait.max.ms, 12 ms, a little under a 60 Hz frame;
+# - queued.min.messages=1 stops librdkafka from fetching again while records it fetched wait
+#   for the window's next poll, and fetch.queue.backoff.ms=1 lets it fetch again 1 ms after
+#   that poll took them (librdkafka's default backoff is a whole second).
+# So a window that polls once a frame sends one fetch a frame, answered just before its next
+# frame: 55-60 fetches a reader a second at 10 to 100 players, an action on another screen at
+# p50 14-16 ms, and 100 players cost the broker 69 % of a core where a plain 8 ms wait (up to
+# 125 fetches a second) cost 79-87 % (README, Many players in one match). A reader that polls
+# continuously (a replay, a catch-up) fetches again as soon as it has taken the last batch.
+FETCH_WAIT_MS = 12
 _READER_SETTINGS: dict[str, Any] = {
     "enable.auto.commit": False,
     "enable.auto.offset.store": False,
@@ -64,6 +69,8 @@ _READER_SETTINGS: dict[str, Any] = {
     "socket.nagle.disable": True,
     "fetch.wait.max.ms": FETCH_WAIT_MS,
     "fetch.min.bytes": 1 << 20,
+    "queued.min.messages": 1,
+    "fetch.queue.backoff.ms": 1,
 }
 # The action producer's: idempotent, acknowledged by every in-sync replica, out within a frame.
 _PRODUCER_SETTINGS: dict[str, Any] = {

@@ -127,3 +127,11 @@ def test_machine_percent() -> None:
     assert machine_percent((0, 0), (50, 100)) is not None
     assert machine_percent(None, (1, 2)) is None
     assert machine_percent((5, 10), (5, 10)) is None
+
+
+def test_frame_jitter_is_a_fraction_five_percent_unless_asked() -> None:
+    assert build_parser().parse_args([]).frame_jitter == 0.05
+    assert build_parser().parse_args(["--frame-jitter", "0.25"]).frame_jitter == 0.25
+    for bad in ("1", "-0.1", "lots"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["--frame-jitter", bad])

@@ -278,7 +278,7 @@ def test_the_unreachable_message_names_the_bootstrap_and_the_way_out() -> None:
 # --- the readers' fetches ---
 
 
-def test_readers_fetch_at_most_once_per_fetch_wait_however_busy_the_match() -> None:
+def test_readers_fetch_once_a_frame_however_busy_the_match() -> None:
     from game.kafka.settings import reader_config
 
     config = reader_config(KafkaSettings("127.0.0.1:9092"))
@@ -286,5 +286,8 @@ def test_readers_fetch_at_most_once_per_fetch_wait_however_busy_the_match() -> N
     # reader costs it at most 1000 / wait fetches a second, and the wait is under a frame.
     assert config["fetch.min.bytes"] >= 1 << 20
     assert 0 < config["fetch.wait.max.ms"] < 1000 / 60
+    # No fetch while fetched records wait for the window's poll; the next one right after it.
+    assert config["queued.min.messages"] == 1
+    assert config["fetch.queue.backoff.ms"] <= 2
     overridden = reader_config(KafkaSettings("127.0.0.1:9092", (("fetch.wait.max.ms", "100"),)))
     assert overridden["fetch.wait.max.ms"] == "100"  # -X still wins
