@@ -31,9 +31,10 @@ Figures per step, over the steady window (after --warmup s of walking, --seconds
   measured 16.1-16.7 ms between frames from p10 to p90 (p1 15.1, p99 19.6) on a loaded
   machine; the +-25 % of earlier runs (12.5-20.8 ms) made every delivery wait up to 4 ms
   longer for a frame than a real window does.
-- harness_cpu_pct: the worker processes' CPU (100 = one core), machine_cpu_pct: the whole
-  machine's (100 x cores when saturated); when the machine is saturated, the harness and the
-  broker compete and the figures say so.
+- harness_cpu_pct: the worker processes' CPU (100 = one core), of which
+  harness_librdkafka_cpu_pct in librdkafka's own threads (named `rdk:…`; the rest is the
+  players' Python); machine_cpu_pct: the whole machine's (100 x cores when saturated). When
+  the machine is saturated, the harness and the broker compete and the figures say so.
 
 Baseline, in the same run: each step again with the readers' old settings
 (`fetch.wait.max.ms=100`, `fetch.min.bytes=1`, and librdkafka's default queue thresholds:
@@ -442,6 +443,26 @@ def step_figures(
     }
 
 
+def librdkafka_ticks(pid: int) -> int | None:
+    """CPU ticks so far of a process's librdkafka threads (librdkafka names them `rdk:…`)."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    total = 0
+    for tid in tids:
+        task = Path(f"/proc/{pid}/task/{tid}")
+        try:
+            if not (task / "comm").read_text().startswith("rdk:"):
+                continue
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue  # a thread that ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
 def machine_ticks() -> tuple[int, int] | None:
     """(busy, total) jiffies of the whole machine from /proc/stat."""
     try:
@@ -531,10 +552,12 @@ def run_step(
         worker_pids = [p.pid for p, _ in workers if p.pid is not None]
         first = {node: cpu_sample(pid, time.monotonic()) for node, pid in watched.items()}
         first_workers = [cpu_sample(pid, time.monotonic()) for pid in worker_pids]
+        first_rdk = [librdkafka_ticks(pid) for pid in worker_pids]
         first_machine = machine_ticks()
         time.sleep(max(0.0, end - time.monotonic()))
         last = {node: cpu_sample(pid, time.monotonic()) for node, pid in watched.items()}
         last_workers = [cpu_sample(pid, time.monotonic()) for pid in worker_pids]
+        last_rdk = [librdkafka_ticks(pid) for pid in worker_pids]
         last_machine = machine_ticks()
         reports: list[WorkerReport] = []
         for process, conn in workers:
@@ -564,6 +587,15 @@ def run_step(
             "leader": leader,
             "leader_cpu_pct": by_node.get(leader or ""),
             "harness_cpu_pct": round(sum(h for h in harness if h is not None), 1),
+            "harness_librdkafka_cpu_pct": round(
+                100
+                * sum(
+                    b - a for a, b in zip(first_rdk, last_rdk, strict=True) if a is not None and b is not None
+                )
+                / os.sysconf("SC_CLK_TCK")
+                / args.seconds,
+                1,
+            ),
             "machine_cpu_pct": machine_percent(first_machine, last_machine),
             "processes": count,
             "_match": match,

@@ -14,6 +14,7 @@ from bench.fanout import (
     delivery_ms,
     fetch_counts,
     fetch_rates,
+    librdkafka_ticks,
     machine_percent,
     parse_players,
     processes_for,
@@ -135,3 +136,18 @@ def test_frame_jitter_is_a_fraction_five_percent_unless_asked() -> None:
     for bad in ("1", "-0.1", "lots"):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["--frame-jitter", bad])
+
+
+def test_librdkafka_ticks_count_only_librdkafka_threads() -> None:
+    import os
+    import time
+
+    before = librdkafka_ticks(os.getpid())
+    assert before is not None
+    spin_until = time.monotonic() + 0.3
+    while time.monotonic() < spin_until:  # 0.3 s of this (Python) thread's CPU
+        pass
+    after = librdkafka_ticks(os.getpid())
+    assert after is not None
+    assert after - before < 0.1 * os.sysconf("SC_CLK_TCK")  # not the 0.3 s spent in Python
+    assert librdkafka_ticks(2**22 + 1) is None  # no such process
