@@ -48,6 +48,7 @@ from game.window.title_state import (
     join_problem,
     keys_to,
     layout,
+    script_row,
     target_at,
     update,
 )
@@ -124,7 +125,7 @@ class _Script:
             for key, mod in KEY_EVENTS[step.arg]:
                 pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=""))
         elif step.verb == "select":
-            for event in keys_to(state, step.arg):
+            for event in keys_to(state, script_row(step.arg)):
                 key, mod = KEY_EVENTS[event.key][0]
                 pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=""))
         elif step.verb == "click":
@@ -134,8 +135,12 @@ class _Script:
 
 
 def _target(arg: str) -> str:
-    fixed = {NAME, NEW, "create", "reroll", "map-prev", "map-next"}
-    return arg if arg in fixed or arg.startswith("match:") else f"match:{arg}"
+    """A script's click target: `name` and `new` are the fields, `match:M` (or any other M) a
+    listed match."""
+    row = script_row(arg)
+    if row in (NAME, NEW) or arg in ("create", "reroll", "map-prev", "map-next"):
+        return row
+    return f"match:{row}"
 
 
 def _listed(state: TitleState, arg: str) -> bool:

@@ -18,8 +18,10 @@ from game.core.rules import RULES_VERSION, rules_refusal
 from game.kafka.lobby import LobbyMatch
 from game.kafka.settings import MATCH_NAME
 
-NAME = "name"
-NEW = "new"
+# The cursor's fixed rows. Neither is a possible match name (MATCH_NAME takes letters, digits,
+# `_` and `-`), so matches called `name` or `new` are rows of their own.
+NAME = "<name>"
+NEW = "<new>"
 MAX_MATCH_CHARS = 32  # what the new-match field takes (MATCH_NAME allows 64: the screen is narrower)
 VISIBLE_ROWS = 7  # match rows shown at once; the list scrolls with the cursor
 
@@ -58,8 +60,8 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Click:
-    """A click on a target of `layout`: name, new, create, reroll, map-prev, map-next, quit,
-    or match:NAME."""
+    """A click on a target of `layout`: NAME, NEW, create, reroll, map-prev, map-next, quit,
+    or match:MATCH."""
 
     target: str
 
@@ -388,6 +390,14 @@ def parse_script(text: str) -> list[Step]:
             raise ScriptError(f"unknown step {verb!r}: type, key, click, wait, until-listed, select")
         steps.append(Step(verb, arg))
     return steps
+
+
+def script_row(arg: str) -> str:
+    """The row a script names: `name` and `new` are the fixed rows, `match:M` or M a match."""
+    words = {"name": NAME, "new": NEW}
+    if arg in words:
+        return words[arg]
+    return arg[len("match:") :] if arg.startswith("match:") else arg
 
 
 def keys_to(state: TitleState, row: str) -> list[Key]:

@@ -14,6 +14,7 @@ import pytest
 
 from game.core.actions import Join
 from game.core.codec import decode
+from game.window.title_state import NAME
 from tests.helpers import HEADLESS_ENV, read_log, run_program, start_program, wait_for_log_end
 
 
@@ -93,7 +94,7 @@ def test_a_taken_name_is_said_on_the_title_screen_which_keeps_working(
     assert len(screens) == 2  # the title, the refused join, the title again
     assert screens[0]["choice"]["name"] == "tb01"
     again = screens[1]
-    assert again["choice"] is None and again["cursor"] == "name"
+    assert again["choice"] is None and again["cursor"] == NAME
     assert again["message"] == f"The name 'tb01' is already playing in '{bots}': type another name"
     assert again["frames"] > 10  # it kept drawing until the run's time was up
     assert not (tmp_path / "config" / "kafka-arena" / "profile.json").exists()  # a refused name is not kept

@@ -27,6 +27,7 @@ from game.window.title_state import (
     layout,
     parse_script,
     refusal_message,
+    script_row,
     target_at,
     update,
 )
@@ -205,7 +206,7 @@ def test_clicks_land_on_the_layout() -> None:
         x, y, w, h = rects[target]
         return x + w // 2, y + h // 2
 
-    for target in ("name", "new", "create", "reroll", "map-prev", "map-next", "match:m1", "match:m2"):
+    for target in (NAME, NEW, "create", "reroll", "map-prev", "map-next", "match:m1", "match:m2"):
         assert target_at(state, *centre(target)) == target
     assert target_at(state, 2, 2) is None
     clicked = update(state, Click("match:m2"))
@@ -236,3 +237,22 @@ def test_scripts_parse_and_refuse_what_they_do_not_know() -> None:
     for bad in ("jump", "key f13", "wait soon", "select", "type"):
         with pytest.raises(ScriptError):
             parse_script(bad)
+
+
+def test_matches_called_name_and_new_are_rows_of_their_own() -> None:
+    state = play(initial_state("alice", MAPS, remembered=True), Listed((match("name"), match("new"))))
+    assert state.rows == [NAME, "name", "new", NEW]
+    seen = [state.cursor]
+    for _ in range(3):
+        state = update(state, Key("down"))
+        seen.append(state.cursor)
+    assert seen == ["name", "new", NEW, NEW]
+    state = update(update(state, Key("up")), Key("up"))
+    chosen = update(state, Key("enter")).choice
+    assert chosen is not None and chosen.match == "name" and not chosen.created
+    assert update(state, Click("match:new")).choice == Choice("new", "alice", chosen.map_name, False)
+
+
+def test_scripts_name_the_fixed_rows_by_word_and_matches_by_name() -> None:
+    assert (script_row("name"), script_row("new")) == (NAME, NEW)
+    assert (script_row("match:new"), script_row("m1"), script_row("match:m1")) == ("new", "m1", "m1")
