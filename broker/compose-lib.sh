@@ -114,7 +114,7 @@ run_until_kafka_exits() {  # run_until_kafka_exits SETUP_PID: the entry script's
 # a game broker's many tiny fetches cost mostly thread wake-ups (README, Many players).
 request_threads() {
   local cores
-  cores=$(nproc)
+  cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
   echo "num.network.threads=$(( cores / 4 > 1 ? cores / 4 : 1 ))"
   echo "num.io.threads=$(( cores / 2 > 2 ? cores / 2 : 2 ))"
 }

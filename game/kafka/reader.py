@@ -144,7 +144,9 @@ def rack_for(settings: KafkaSettings, group: str, topic: str | None = None) -> s
     no real racks, so each reader picks a rack from its private group id (random per reader),
     among the racks of the followers of `topic`'s partition when its leader is known
     (`pick_rack`): the leader then serves the match's producers and its followers, and its
-    followers serve the readers, spread evenly. A `-X client.rack=...` of the user wins.
+    followers serve the readers, spread evenly. A `-X client.rack=...` of the user wins. The
+    rack is chosen once: after a leader change, the readers in the new leader's rack read
+    from it until they are made again.
 
     Only a bootstrap list of several brokers is asked (the racks once per process, kept; the
     leader once per reader): a single broker has no followers to read from, and its readers pay

@@ -58,9 +58,11 @@ class KafkaSettings:
 #   that poll took them (librdkafka's default backoff is a whole second).
 # So a window that polls once a frame sends one fetch a frame, answered just before its next
 # frame: 55-60 fetches a reader a second at 10 to 100 players, an action on another screen at
-# p50 14-16 ms, and 100 players cost the broker 69 % of a core where a plain 8 ms wait (up to
-# 125 fetches a second) cost 79-87 % (README, Many players in one match). A reader that polls
-# continuously (a replay, a catch-up) fetches again as soon as it has taken the last batch.
+# p50 14-16 ms, and 100 players cost the broker 63-70 % of a core where a plain 8 ms wait (up
+# to 125 fetches a second) cost 79-87 % (README, Many players in one match). A reader that polls
+# continuously (a replay, a catch-up, the spectator's feed) fetches again as soon as it has taken
+# the last batch. The price: librdkafka looks at its queue every 1 ms while fetched records wait
+# for a poll, and a window drawing slower than 60 Hz gets its records up to a frame later.
 FETCH_WAIT_MS = 12
 _READER_SETTINGS: dict[str, Any] = {
     "enable.auto.commit": False,

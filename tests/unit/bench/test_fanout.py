@@ -139,15 +139,33 @@ def test_frame_jitter_is_a_fraction_five_percent_unless_asked() -> None:
 
 
 def test_librdkafka_ticks_count_only_librdkafka_threads() -> None:
+    import ctypes
     import os
+    import threading
     import time
 
-    before = librdkafka_ticks(os.getpid())
-    assert before is not None
-    spin_until = time.monotonic() + 0.3
-    while time.monotonic() < spin_until:  # 0.3 s of this (Python) thread's CPU
-        pass
-    after = librdkafka_ticks(os.getpid())
-    assert after is not None
-    assert after - before < 0.1 * os.sysconf("SC_CLK_TCK")  # not the 0.3 s spent in Python
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_name = 15  # prctl(PR_SET_NAME): names the calling thread, as librdkafka names its own
+    hz = os.sysconf("SC_CLK_TCK")
+
+    def spin(name: bytes | None, seconds: float) -> None:
+        if name is not None:
+            libc.prctl(pr_set_name, name, 0, 0, 0)
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            pass
+
+    def ticks_while_spinning(name: bytes | None) -> int:
+        thread = threading.Thread(target=spin, args=(name, 0.8))
+        thread.start()
+        time.sleep(0.1)
+        first = librdkafka_ticks(os.getpid())
+        time.sleep(0.5)  # sampled while the thread still runs: an ended thread's ticks are gone
+        last = librdkafka_ticks(os.getpid())
+        thread.join()
+        assert first is not None and last is not None
+        return last - first
+
+    assert ticks_while_spinning(b"rdk:test") >= 0.15 * hz  # up to 0.5 s of its CPU
+    assert ticks_while_spinning(None) < 0.05 * hz  # a Python thread's CPU is not librdkafka's
     assert librdkafka_ticks(2**22 + 1) is None  # no such process

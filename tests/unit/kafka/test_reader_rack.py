@@ -77,3 +77,17 @@ def test_one_rack_for_every_node_is_still_that_rack() -> None:
     # The leader's rack is every rack: reading from it beats naming no rack at all.
     assert pick_rack(private_group(), {1: "a", 2: "a"}, 1) == "a"
     assert pick_rack(private_group(), {}, None) is None
+
+
+def test_a_readers_rack_is_a_follower_of_its_matchs_partition(monkeypatch: pytest.MonkeyPatch) -> None:
+    reader._racks[(CLUSTER.bootstrap, ())] = (RACKS, float("inf"))  # noqa: SLF001
+    asked: list[str] = []
+
+    def leader_is_2(settings: KafkaSettings, topic: str) -> int:
+        asked.append(topic)
+        return 2
+
+    monkeypatch.setattr(reader, "partition_leader", leader_is_2)
+    picks = Counter(rack_for(CLUSTER, private_group(), "arena.match.m1") for _ in range(600))
+    assert set(picks) == {"rack-1", "rack-3"}
+    assert asked == ["arena.match.m1"] * 600  # the leader is looked up per reader
