@@ -239,6 +239,9 @@ def test_a_quiet_matchs_readers_read_from_a_follower_within_a_few_frames(
     match = f"quiet-{uuid.uuid4().hex[:8]}"
     topic = ensure_match_topic(settings, match)
     wait_until("the new topic's metadata", lambda: cluster.leader_of(topic) >= 0, 30, every=0.1)
+    # A broker restarted by the test before may still be catching up: a follower out of sync
+    # does not serve readers, and the leader would answer them meanwhile.
+    wait_until("all three replicas in sync", lambda: cluster.isr_of(topic) == [1, 2, 3], 60, every=0.2)
     leader = partition_leader(settings, topic)
     racks = cluster_racks(settings)
     assert leader is not None and len(set(racks.values())) == 3
@@ -260,11 +263,13 @@ def test_a_quiet_matchs_readers_read_from_a_follower_within_a_few_frames(
         reader.poll(10, 1.2)  # serves one more statistics callback
     producer.flush(5)
     delays.sort()
+    fetches = fetch_counts(stats[-1])
     report(
         pytestconfig,
-        f"follower reads of a quiet match: median {1000 * delays[6]:.0f} ms, max {1000 * delays[-1]:.0f} ms",
+        f"follower reads of a quiet match: median {1000 * delays[6]:.0f} ms, max {1000 * delays[-1]:.0f} ms; "
+        f"fetches by node {fetches}, leader {leader}",
     )
     assert delays[6] < 0.15, f"median delay {delays[6]:.3f} s: the follower learns the high watermark late"
-    fetches = fetch_counts(stats[-1])
     followers = sum(count for node, count in fetches.items() if int(node) != leader)
-    assert followers > 10 * fetches.get(str(leader), 0), f"fetches by node: {fetches}, leader {leader}"
+    # Most fetches go to the follower (a few reach the leader first, which names the replica).
+    assert followers > 3 * fetches.get(str(leader), 0), f"fetches by node: {fetches}, leader {leader}"
