@@ -225,8 +225,19 @@ def ensure_topic(
     admin, metadata = _cluster_metadata(settings, timeout)
     if topic not in metadata.topics:
         _create_topic(admin, settings, topic, partitions, len(metadata.brokers), config, timeout)
+    # A topic just created (by us or by another client) can be listed before its partitions
+    # are: on a fresh broker the stats processor once read 0 partitions here and divided by it.
+    deadline = time.monotonic() + timeout
+    while True:
+        found = metadata.topics.get(topic)
+        if found is not None and found.partitions:
+            return len(found.partitions)
+        if time.monotonic() >= deadline:
+            raise KafkaUnavailable(
+                f"{topic} exists on {settings.bootstrap} but lists no partitions after {timeout:.0f} s"
+            )
+        time.sleep(0.05)
         metadata = admin.list_topics(topic, timeout=timeout)
-    return len(metadata.topics[topic].partitions)
 
 
 def ensure_compacted_topic(

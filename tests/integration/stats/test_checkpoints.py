@@ -105,7 +105,9 @@ def test_readers_start_from_the_processors_checkpoint_and_agree_with_the_log(
         start = wait_until(
             "a checkpoint near the end of the log",
             lambda: _start_at_least(KafkaSettings(kafka_bootstrap), match_name, end - 60),
-            timeout=60,  # 30 s ran out once in a full CI run on 2 cores (the processor had yet to catch up)
+            # It ran out (at 30 s, then 60) when the processor had died: on a fresh broker it read
+            # the stats topic it had just created as having 0 partitions (fixed in ensure_topic).
+            timeout=60,
         )
     finally:
         _stop(processor)
