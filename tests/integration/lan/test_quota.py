@@ -209,7 +209,12 @@ def test_a_second_client_of_one_login_gets_no_second_quota(
         f"in all {got[0] / 2**20:.2f} MiB against {(got[1] + got[2]) / 2**20:.2f} MiB in {FLOOD_S:.0f} s",
     )
     assert all(flooder.throttles for flooder in flooders), "the broker did not throttle every client"
-    assert two < 1.4 * one, f"two client ids were held to {two:.0f} bytes/s, one to {one:.0f}: a quota each"
+    # A budget per client id would hold the two clients together to about twice what a lone one
+    # gets (each about 1.6 times the quota, overshoot included: 107 KiB/s); a shared one, to
+    # about as much. Against the quota too: a lone client still paying for its first burst was
+    # once held to 29 KB/s from 3 s on, below the quota itself, while the pair got 107 KiB/s.
+    limit = max(1.4 * one, 2.4 * QUOTA_BYTES_S)
+    assert two < limit, f"two client ids were held to {two:.0f} bytes/s, one to {one:.0f}: a quota each"
 
 
 def test_a_throttled_player_is_told_once(hosted: Hosted) -> None:
