@@ -92,9 +92,14 @@ def cpu_sample(pid: int, at: float) -> CpuSample | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
+    return CpuSample(pid, at, stat_ticks(stat))
+
+
+def stat_ticks(stat: str) -> int:
+    """utime + stime from a /proc/PID/stat (or /proc/PID/task/TID/stat) line."""
     # Fields after the parenthesised command name, which may itself hold spaces.
     fields = stat[stat.rindex(")") + 2 :].split()
-    return CpuSample(pid, at, int(fields[11]) + int(fields[12]))
+    return int(fields[11]) + int(fields[12])
 
 
 def cpu_percent(first: CpuSample | None, last: CpuSample | None) -> float | None:

@@ -67,6 +67,7 @@ from bench.common import (
     finite,
     fresh_match,
     percentile,
+    stat_ticks,
 )
 from game.kafka import KafkaSettings, KafkaUnavailable, add_kafka_arguments, settings_from_args
 
@@ -458,8 +459,7 @@ def librdkafka_ticks(pid: int) -> int | None:
             stat = (task / "stat").read_text()
         except OSError:
             continue  # a thread that ended meanwhile
-        fields = stat[stat.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])
+        total += stat_ticks(stat)
     return total
 
 
@@ -492,16 +492,6 @@ class Brokers:
 
         metadata = AdminClient(settings.quiet().client_config()).list_topics(timeout=10)
         return cls({str(b.id): broker_pid(f"{b.host}:{b.port}") for b in metadata.brokers.values()})
-
-
-def leader_of(settings: KafkaSettings, topic: str) -> str | None:
-    from confluent_kafka.admin import AdminClient
-
-    metadata = AdminClient(settings.quiet().client_config()).list_topics(topic, timeout=10)
-    found = metadata.topics.get(topic)
-    if found is None or 0 not in found.partitions:
-        return None
-    return str(found.partitions[0].leader)
 
 
 def run_step(
@@ -576,7 +566,10 @@ def run_step(
         reports, players=players, seconds=args.seconds, rate=args.rate, fps=FPS, start=start, end=end
     )
     by_node = {node: cpu_percent(first[node], last[node]) for node in watched}
-    leader = leader_of(settings, topic)
+    from game.kafka.reader import partition_leader
+
+    leader_id = partition_leader(settings, topic, timeout=10)
+    leader = None if leader_id is None else str(leader_id)
     harness = [cpu_percent(a, b) for a, b in zip(first_workers, last_workers, strict=True)]
     figures.update(
         {

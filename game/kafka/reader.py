@@ -195,12 +195,12 @@ def cluster_racks(settings: KafkaSettings) -> dict[int, str]:
         return racks
 
 
-def partition_leader(settings: KafkaSettings, topic: str) -> int | None:
+def partition_leader(
+    settings: KafkaSettings, topic: str, timeout: float = RACK_LOOKUP_TIMEOUT_S
+) -> int | None:
     """The node id leading the match's partition now, or None (no answer, no topic yet)."""
     try:
-        metadata = AdminClient(settings.quiet().client_config()).list_topics(
-            topic, timeout=RACK_LOOKUP_TIMEOUT_S
-        )
+        metadata = AdminClient(settings.quiet().client_config()).list_topics(topic, timeout=timeout)
     except KafkaException:
         return None
     found = metadata.topics.get(topic)
